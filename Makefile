@@ -1,0 +1,28 @@
+# The two commands of the README, and the benchmarks. CMake does the real work.
+JOBS ?= $(shell nproc)
+MODEL ?= models/bert-tiny/model.onnx
+
+.PHONY: all run test deps build build-test bench bench-serve clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+	cmake --build build -j$(JOBS)
+
+# The test build uses clang so that the same build has ASan+UBSan and libFuzzer.
+build-test: deps
+	CC=clang cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DTINYRT_SANITIZE=ON -DTINYRT_FUZZ=ON
+	cmake --build build-test -j$(JOBS)
+
+run: build
+	./build/tinyrt run $(MODEL) --shape batch_size=1,sequence_length=128 --output-dir build/run-out
+
+test: build-test
+	cd build-test && ctest --output-on-failure -j$(JOBS)
+
+clean:
+	rm -rf build build-test

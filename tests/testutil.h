@@ -1,0 +1,48 @@
+/* A minimal test harness: CHECK macros count failures; test_main-style programs return
+ * test_finish(), which prints "N passed, N failed" and exits non-zero on any failure. */
+#ifndef TRT_TESTUTIL_H
+#define TRT_TESTUTIL_H
+
+#include <stdio.h>
+#include <string.h>
+
+extern int test_passed, test_failed;
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (cond) {                                                                  \
+      test_passed++;                                                             \
+    } else {                                                                     \
+      test_failed++;                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+    }                                                                            \
+  } while (0)
+
+#define CHECK_MSG(cond, ...)                                                     \
+  do {                                                                           \
+    if (cond) {                                                                  \
+      test_passed++;                                                             \
+    } else {                                                                     \
+      test_failed++;                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);   \
+      fprintf(stderr, __VA_ARGS__);                                              \
+      fputc('\n', stderr);                                                       \
+    }                                                                            \
+  } while (0)
+
+#define CHECK_EQ_INT(a, b)                                                                 \
+  do {                                                                                     \
+    long long a_ = (long long)(a), b_ = (long long)(b);                                    \
+    CHECK_MSG(a_ == b_, "%s = %lld, %s = %lld", #a, a_, #b, b_);                           \
+  } while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle)                                                    \
+  CHECK_MSG(strstr((hay), (needle)) != NULL, "\"%s\" does not contain \"%s\"", (hay), (needle))
+
+/* Prints the summary line and returns the process exit code. */
+int test_finish(void);
+
+/* Reads a whole file into a malloc'd buffer; NULL on failure. */
+void *test_read_file(const char *path, size_t *size);
+
+#endif

@@ -1,0 +1,11 @@
+/* The tinyrt command-line tool: one file per subcommand, each exporting cmd_<name>. */
+#ifndef TINYRT_CLI_H
+#define TINYRT_CLI_H
+
+typedef struct cli_command {
+  const char *name;
+  const char *summary;
+  int (*main)(int argc, char **argv); /* argv[0] is the subcommand name */
+} cli_command;
+
+#endif
