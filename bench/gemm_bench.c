@@ -5,6 +5,7 @@
  * and best GFLOP/s of each over the rounds and the ratio of the medians.
  *
  * Usage: gemm_bench [--isa avx512|avx2|portable] [--rounds N] [--ms per-measurement]
+ *                   [--first N (only the first N shapes)]
  * Timing only: nothing here is asserted (tests/test_sgemm.c checks correctness); the results
  * of the two are compared and the largest difference printed as a sanity check. */
 #include <dnnl.h>
@@ -58,12 +59,15 @@ int main(int argc, char **argv) {
   const char *isa_name = NULL;
   int rounds = 7;
   double ms = 25;
+  size_t first = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--isa") && i + 1 < argc) isa_name = argv[++i];
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--ms") && i + 1 < argc) ms = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--first") && i + 1 < argc) first = (size_t)atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: %s [--isa avx512|avx2|portable] [--rounds N] [--ms MS]\n",
+      fprintf(stderr,
+              "usage: %s [--isa avx512|avx2|portable] [--rounds N] [--ms MS] [--first N]\n",
               argv[0]);
       return 2;
     }
@@ -97,7 +101,9 @@ int main(int argc, char **argv) {
   printf("FP32 FMA peak of one core, measured: %.1f GFLOP/s\n", peak);
   printf("%-16s %-24s %10s %10s %10s %10s %7s %7s %9s\n", "M x K x N", "", "tinyrt", "(best)",
          "oneDNN", "(best)", "ratio", "%peak", "max diff");
-  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+  size_t n_shapes = sizeof shapes / sizeof shapes[0];
+  if (first > 0 && first < n_shapes) n_shapes = first;
+  for (size_t s = 0; s < n_shapes; s++) {
     const int64_t M = shapes[s].m, K = shapes[s].k, N = shapes[s].n;
     float *a = aligned_alloc(64, (size_t)(M * K) * sizeof(float));
     float *b = aligned_alloc(64, (size_t)(K * N) * sizeof(float));
