@@ -205,6 +205,16 @@ static void run_cols(const gemm_job *g, trt_sgemm_block *blk, int64_t i0, int64_
   }
 }
 
+/* Rows of the next block when `rest` rows remain. A block of few rows is slower per row than
+ * its size suggests: with fewer than ~4 rows the FMA chains are too few to hide the FMA latency.
+ * So a remainder of up to MR/2 rows is not left alone at the end but shared with the block
+ * before it (6 + 2 rows become 4 + 4). */
+static int block_rows(int mr, int64_t rest) {
+  if (rest >= 2 * mr || rest <= mr) return (int)TRT_MIN((int64_t)mr, rest);
+  if (rest - mr <= mr / 2) return (int)((rest + 1) / 2);
+  return mr;
+}
+
 static void gemm_task(void *ctx, int64_t task, int thread) {
   (void)thread;
   const gemm_job *g = ctx;
@@ -226,8 +236,8 @@ static void gemm_task(void *ctx, int64_t task, int thread) {
       blk.k = kk;
       blk.accumulate = pc > 0;
       blk.last = pc + kk == g->k;
-      for (int64_t ic = m0; ic < m1; ic += mr) {
-        blk.mr = (int)TRT_MIN((int64_t)mr, m1 - ic);
+      for (int64_t ic = m0; ic < m1; ic += blk.mr) {
+        blk.mr = block_rows(mr, m1 - ic);
         blk.a = g->a + ic * g->lda + pc;
         run_cols(g, &blk, ic, jc, jend, pc);
       }
