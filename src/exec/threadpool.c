@@ -1,13 +1,18 @@
-/* Fork-join pool: one job at a time, every worker takes part in every job.
+/* Fork-join pool: one job at a time; each worker that notices a job in time takes part.
  *
- * A job is published by bumping `generation`; workers spin on it for a bounded time (SPIN_NS)
- * and then sleep on a condition variable, so a run of small ops back to back never pays a
- * futex wake-up while a long pause does not burn a core. Tasks are handed out by an atomic
- * counter. The caller waits until every worker has left the job (`busy` reaches 0) rather than
- * only until every task is done: a worker that is slow to notice a job must not read the next
- * job's fields half-written, and waiting for all of them is the simplest way to rule that out.
- * Which thread runs which task is therefore not fixed; kernels make their results independent
- * of that by giving each output element to exactly one task with a fixed order of work. */
+ * A job is published in `state` (generation, a "closed" bit and the number of workers that
+ * joined it); workers spin on it for a bounded time (SPIN_NS) and then sleep on a condition
+ * variable, so a run of small ops back to back never pays a futex wake-up while a long pause
+ * does not burn a core. Tasks are handed out by an atomic counter. A worker joins a job by
+ * raising the count with a compare-and-swap, only while the job is open; once the caller has
+ * run out of tasks it closes the job and waits for the workers that joined, not for the
+ * others: on a machine with more runnable threads than cores a worker may be preempted for
+ * milliseconds, and the caller should not wait for one that had not started (it simply did
+ * that worker's share itself). A late worker cannot see a half-written next job: the fields are
+ * written only after the job is closed and no worker is inside it, and published by the next
+ * generation. Which thread runs which task is therefore not fixed; kernels make their results
+ * independent of that by giving each output element to exactly one task with a fixed order of
+ * work. */
 #include "exec/threadpool.h"
 
 #include <pthread.h>
@@ -28,6 +33,11 @@
  * runnable threads than cores the worker it waits for may need the core it spins on. */
 #define WAIT_YIELD_NS 20000u
 
+/* state: generation in bits 63..17, closed in bit 16, joined workers in bits 15..0 */
+#define STATE_CLOSED ((uint64_t)1 << 16)
+#define STATE_COUNT ((uint64_t)0xffff)
+#define STATE_GEN_SHIFT 17
+
 typedef struct worker {
   trt_threadpool *pool;
   pthread_t thread;
@@ -42,14 +52,15 @@ struct trt_threadpool {
 
   pthread_mutex_t job_mu; /* held by the caller for the whole of trt_parallel_for */
 
-  /* the current job; written by the caller before `generation` is bumped (release) */
+  /* the current job; written by the caller while no worker is inside a job, then published
+   * with a new generation in `state` */
   trt_task_fn fn;
   void *ctx;
   int64_t n_tasks;
   _Atomic int64_t next_task;
-  _Atomic int busy; /* workers that have not yet left the current job */
+  uint64_t generation; /* the caller's count of jobs (under job_mu) */
 
-  _Atomic uint64_t generation;
+  _Atomic uint64_t state;
   _Atomic int n_sleeping;
   _Atomic int shutdown;
   pthread_mutex_t sleep_mu;
@@ -64,27 +75,27 @@ static void run_tasks(trt_threadpool *p, int thread) {
   }
 }
 
-/* Returns the new generation, or seen when shutting down. */
+/* Waits until state's generation differs from seen; returns that state, or 0 on shutdown. */
 static uint64_t wait_for_job(trt_threadpool *p, uint64_t seen) {
   uint64_t start = trt_now_ns();
   for (unsigned spins = 0;; spins++) {
-    uint64_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
-    if (g != seen) return g;
-    if (atomic_load_explicit(&p->shutdown, memory_order_acquire)) return seen;
+    uint64_t s = atomic_load_explicit(&p->state, memory_order_acquire);
+    if (s >> STATE_GEN_SHIFT != seen) return s;
+    if (atomic_load_explicit(&p->shutdown, memory_order_acquire)) return 0;
     CPU_RELAX();
     if ((spins & 63) == 63 && trt_now_ns() - start > SPIN_NS) break;
   }
-  /* Sleep. n_sleeping is raised before generation is re-read, and the caller bumps generation
+  /* Sleep. n_sleeping is raised before state is re-read, and the caller publishes a job
    * before it reads n_sleeping (both seq_cst), so either we see the new job here or the caller
    * sees us asleep and signals under the mutex. */
   pthread_mutex_lock(&p->sleep_mu);
   atomic_fetch_add(&p->n_sleeping, 1);
-  uint64_t g;
-  while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->shutdown))
+  uint64_t s;
+  while ((s = atomic_load(&p->state)) >> STATE_GEN_SHIFT == seen && !atomic_load(&p->shutdown))
     pthread_cond_wait(&p->wake, &p->sleep_mu);
   atomic_fetch_sub(&p->n_sleeping, 1);
   pthread_mutex_unlock(&p->sleep_mu);
-  return g;
+  return atomic_load(&p->shutdown) ? 0 : s;
 }
 
 static void *worker_main(void *arg) {
@@ -94,11 +105,22 @@ static void *worker_main(void *arg) {
    * here is generation 1 and must still be seen as new */
   uint64_t seen = 0;
   for (;;) {
-    uint64_t g = wait_for_job(p, seen);
-    if (g == seen) break; /* shutdown */
-    seen = g;
+    uint64_t s = wait_for_job(p, seen);
+    if (!s) break; /* shutdown */
+    /* join the job if it is still open; a failed CAS reloads s (maybe a newer job) */
+    bool joined = false;
+    for (;;) {
+      seen = s >> STATE_GEN_SHIFT;
+      if (s & STATE_CLOSED) break;
+      if (atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1, memory_order_acquire,
+                                                memory_order_acquire)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;
     run_tasks(p, w->index);
-    atomic_fetch_sub_explicit(&p->busy, 1, memory_order_release);
+    atomic_fetch_sub_explicit(&p->state, 1, memory_order_release);
   }
   return NULL;
 }
@@ -123,8 +145,7 @@ int trt_threadpool_create(const trt_alloc *al, int n_threads, trt_threadpool **o
   p->al = al;
   p->size = n_threads;
   atomic_init(&p->next_task, 0);
-  atomic_init(&p->busy, 0);
-  atomic_init(&p->generation, 0);
+  atomic_init(&p->state, STATE_CLOSED); /* generation 0, nothing to join */
   atomic_init(&p->n_sleeping, 0);
   atomic_init(&p->shutdown, 0);
   int rc = TINYRT_OK;
@@ -190,20 +211,25 @@ void trt_parallel_for(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *
     return;
   }
   pthread_mutex_lock(&p->job_mu);
+  /* the previous job is closed with no worker inside: the fields are ours to write */
   p->fn = fn;
   p->ctx = ctx;
   p->n_tasks = n_tasks;
   atomic_store_explicit(&p->next_task, 0, memory_order_relaxed);
-  atomic_store_explicit(&p->busy, p->size - 1, memory_order_relaxed);
-  atomic_fetch_add(&p->generation, 1); /* seq_cst: publishes the job, pairs with n_sleeping */
+  p->generation++;
+  /* seq_cst: publishes the job (release for the fields) and pairs with n_sleeping */
+  atomic_store(&p->state, p->generation << STATE_GEN_SHIFT);
   if (atomic_load(&p->n_sleeping) > 0) {
     pthread_mutex_lock(&p->sleep_mu);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->sleep_mu);
   }
   run_tasks(p, 0);
+  /* every task is taken: no one may join any more; wait for those who did */
+  atomic_fetch_or_explicit(&p->state, STATE_CLOSED, memory_order_acq_rel);
   uint64_t start = 0;
-  for (unsigned spins = 0; atomic_load_explicit(&p->busy, memory_order_acquire) > 0; spins++) {
+  for (unsigned spins = 0;
+       atomic_load_explicit(&p->state, memory_order_acquire) & STATE_COUNT; spins++) {
     CPU_RELAX();
     if ((spins & 63) == 63) {
       uint64_t now = trt_now_ns();
