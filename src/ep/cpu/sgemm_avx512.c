@@ -61,4 +61,9 @@ static void avx512_block(const trt_sgemm_block *t) {
   }
 }
 
-const trt_sgemm_kernel trt_sgemm_kernel_avx512 = {TRT_ISA_AVX512, KMR, NR, avx512_block};
+static void avx512_pack_bt_panel(const float *b, int64_t ldb, int64_t k, float *d) {
+  trt_sgemm_pack_bt_avx2(NR, b, ldb, k, d);
+}
+
+const trt_sgemm_kernel trt_sgemm_kernel_avx512 = {TRT_ISA_AVX512, KMR, NR, avx512_block,
+                                                  avx512_pack_bt_panel};
