@@ -22,8 +22,14 @@
  * few rows); every element of C is computed by one thread with the same sequence of operations
  * whatever the thread count, so results are bit-identical for any pool size (for one ISA).
  *
- * Errors (bad dimensions, a packed B of another ISA, scratch too small, aliasing that is not
- * allowed) are returned as TINYRT_ERR_ARGUMENT / TINYRT_ERR_SHAPE with a message; nothing is
+ * Memory: the caller allocates everything (packed B, scratch, A, C); nothing here allocates
+ * or keeps pointers after returning. Packed storage and scratch must be 64-byte aligned (the
+ * session allocator's alignment); A, B, C, bias and residual need only float alignment.
+ * Every function is reentrant: concurrent calls are fine (on one pool they take turns).
+ *
+ * Errors (bad dimensions or leading dimensions, NULL pointers, scratch too small or
+ * misaligned, aliasing that is not allowed, an unknown activation) are returned as
+ * TINYRT_ERR_ARGUMENT / TINYRT_ERR_SHAPE with a message naming the problem; nothing is
  * computed then. */
 #ifndef TRT_SGEMM_H
 #define TRT_SGEMM_H
@@ -73,8 +79,9 @@ size_t trt_sgemm_packed_size(trt_isa isa, int64_t k, int64_t n);
 int trt_sgemm_pack(trt_isa isa, const float *b, int64_t ldb, bool trans_b, int64_t k, int64_t n,
                    void *dst, size_t dst_size, trt_sgemm_packed *out, tinyrt_error *err);
 
-/* C = epilogue(A . packed B). pool may be NULL (run on the caller's thread). A, C and the
- * residual need no particular alignment. C must not overlap A or B. */
+/* C = epilogue(A . packed B), with M rows; K and N come from the packed B (which also fixes
+ * the ISA: the one it was packed for). pool may be NULL (run on the caller's thread). C must
+ * not overlap A or the packed B. */
 int trt_sgemm_packed_run(trt_threadpool *pool, int64_t m, const float *a, int64_t lda,
                          const trt_sgemm_packed *b, float *c, int64_t ldc,
                          const trt_sgemm_epilogue *ep, tinyrt_error *err);
