@@ -6,6 +6,7 @@
 #include "tinyrt.h"
 
 static const cli_command commands[] = {
+    {"run", "run a model once and write its outputs as .npy", cmd_run},
     {NULL, NULL, NULL},
 };
 
