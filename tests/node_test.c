@@ -92,7 +92,7 @@ static int run_set(tinyrt_session *s, const char *set_dir, trt_arena *ar) {
   tinyrt_tensor out[MAX_IO] = {0};
   trt_tensor want[MAX_IO];
   int n_in = 0, n_want = 0, failures = 0;
-  char path[4096];
+  char path[4200];
   for (; n_in < MAX_IO; n_in++) {
     snprintf(path, sizeof path, "%s/input_%d.pb", set_dir, n_in);
     trt_tensor t;
@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
   tinyrt_options_init(&opts);
   opts.providers = argc > 2 ? argv[2] : "ref";
   opts.threads = 1;
-  char path[4096];
+  char path[4000];
   snprintf(path, sizeof path, "%s/model.onnx", dir);
   tinyrt_session *s = NULL;
   tinyrt_error err = {0};

@@ -445,6 +445,19 @@ static int acquire_plan(tinyrt_session *s, const trt_tensor *bound, trt_plan **p
   return TINYRT_OK;
 }
 
+const trt_plan *trt_session_cached_plan(tinyrt_session *s, const tinyrt_tensor *inputs,
+                                        int n_inputs) {
+  trt_tensor bound[TINYRT_MAX_RANK * 4];
+  if (s->g.n_inputs > (int)TRT_ARRAY_LEN(bound)) return NULL;
+  if (bind_inputs(s, inputs, n_inputs, bound, NULL)) return NULL;
+  const trt_plan *found = NULL;
+  pthread_mutex_lock(&s->lock);
+  for (int i = 0; i < s->n_plans && !found; i++)
+    if (trt_plan_matches(s->plans[i], bound, s->g.n_inputs)) found = s->plans[i];
+  pthread_mutex_unlock(&s->lock);
+  return found;
+}
+
 static void release_plan(tinyrt_session *s, trt_plan *plan, trt_run_ctx *ctx, bool temporary) {
   trt_plan_release_dynamic(&s->env, plan, ctx);
   if (temporary) {

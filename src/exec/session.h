@@ -37,4 +37,12 @@ struct tinyrt_session {
 /* Read-only views for tools (inspect, report). */
 const trt_graph *trt_session_graph(const tinyrt_session *s);
 
+/* The cached plan for these inputs' shapes (after a run with them), or NULL. */
+const trt_plan *trt_session_cached_plan(tinyrt_session *s, const tinyrt_tensor *inputs,
+                                        int n_inputs);
+
+/* Matrix-multiply FLOPs of one run of plan p (2·M·N·K per product; elementwise work is not
+ * counted: it is a few percent in transformer encoders and has no agreed FLOP count). */
+double trt_plan_matmul_flops(const trt_graph *g, const trt_plan *p);
+
 #endif
