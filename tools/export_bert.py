@@ -206,10 +206,8 @@ def init_weights(model, seed, std):
             shape = tuple(p.shape)
             if "LayerNorm" in name and name.endswith(".weight"):
                 val = 1.0 + 0.1 * rng.standard_normal(shape)
-            elif "LayerNorm" in name and name.endswith(".bias"):
+            elif "LayerNorm" in name:
                 val = 0.1 * rng.standard_normal(shape)
-            elif name.endswith(".bias"):
-                val = std * rng.standard_normal(shape)
             else:
                 val = std * rng.standard_normal(shape)
             p.copy_(torch.from_numpy(val.astype(np.float32)))
