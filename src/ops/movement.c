@@ -46,6 +46,16 @@ static void strided_copy(char *dst, const char *src, int rank, const int64_t *di
   }
 }
 
+/* Outputs whose element count overflows are refused here rather than left to the allocator
+ * (a hostile model can ask for [2^32, 1] expanded by [1, 2^32]). */
+static int check_numel(const trt_tensor *y, tinyrt_error *err) {
+  char s[160];
+  if (trt_shape_numel(y->rank, y->dims) < 0)
+    return trt_error(err, TINYRT_ERR_SHAPE, "output shape %s is too large",
+                     trt_shape_str(y->rank, y->dims, s, sizeof s));
+  return TINYRT_OK;
+}
+
 /* Row-major element strides of dims. */
 static void dense_strides(int rank, const int64_t *dims, int64_t *strides) {
   int64_t s = 1;
@@ -80,7 +90,7 @@ int trt_gather_infer(trt_infer_ctx *c, tinyrt_error *err) {
   for (int i = 0; i < axis; i++) y->dims[y->rank++] = x->dims[i];
   for (int i = 0; i < idx->rank; i++) y->dims[y->rank++] = idx->dims[i];
   for (int i = axis + 1; i < x->rank; i++) y->dims[y->rank++] = x->dims[i];
-  return TINYRT_OK;
+  return check_numel(y, err);
 }
 
 int trt_gather_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out, int n_out,
@@ -143,9 +153,10 @@ int trt_concat_infer(trt_infer_ctx *c, tinyrt_error *err) {
                        "input %d has shape %s, which does not fit input 0's %s on axis %d", i,
                        trt_shape_str(x->rank, x->dims, si, sizeof si),
                        trt_shape_str(x0->rank, x0->dims, s0, sizeof s0), axis);
-    y->dims[axis] += x->dims[axis];
+    if (__builtin_add_overflow(y->dims[axis], x->dims[axis], &y->dims[axis]))
+      return trt_error(err, TINYRT_ERR_SHAPE, "the sizes of axis %d overflow", axis);
   }
-  return TINYRT_OK;
+  return check_numel(y, err);
 }
 
 int trt_concat_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out, int n_out,
@@ -443,7 +454,8 @@ int trt_expand_infer(trt_infer_ctx *c, tinyrt_error *err) {
   if ((rc = trt_read_shape_input(&c->in[1], shape, &n, err))) return rc;
   trt_tensor *y = &c->out[0];
   y->dtype = x->dtype;
-  return trt_broadcast_shapes(x->rank, x->dims, n, shape, &y->rank, y->dims, err);
+  if ((rc = trt_broadcast_shapes(x->rank, x->dims, n, shape, &y->rank, y->dims, err))) return rc;
+  return check_numel(y, err);
 }
 
 int trt_expand_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out, int n_out,
