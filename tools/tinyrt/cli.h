@@ -8,4 +8,6 @@ typedef struct cli_command {
   int (*main)(int argc, char **argv); /* argv[0] is the subcommand name */
 } cli_command;
 
+int cmd_analyze(int argc, char **argv);
+
 #endif

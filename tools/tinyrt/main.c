@@ -6,6 +6,7 @@
 #include "tinyrt.h"
 
 static const cli_command commands[] = {
+    {"analyze", "where the time goes in a tinyrt or ONNX Runtime profile", cmd_analyze},
     {NULL, NULL, NULL},
 };
 
