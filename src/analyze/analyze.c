@@ -46,6 +46,11 @@ int trt_layer_from_name(const char *name) {
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
+/* qsort that accepts an empty (possibly NULL) array, which qsort itself may not be given */
+static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(base, n, size, cmp);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -205,7 +210,7 @@ static int collect(const trt_profile *prof, trt_analysis *a, int32_t *node_of, r
   a->session_init_ms = init_us / 1000.0;
   a->node_time_ms = node_us / 1000.0;
   a->overhead_ms = a->total_duration_ms - a->node_time_ms;
-  qsort(runs, n_runs, sizeof *runs, cmp_run);
+  sort_n(runs, n_runs, sizeof *runs, cmp_run);
   *runs_out = runs;
   return TINYRT_OK;
 }
@@ -245,7 +250,7 @@ static int run_stats(const trt_profile *prof, trt_analysis *a, const run_span *r
   double *sorted = malloc(m * sizeof *sorted);
   if (!sorted) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu runs", n);
   memcpy(sorted, a->run_ms + skip, m * sizeof *sorted);
-  qsort(sorted, m, sizeof *sorted, cmp_double);
+  sort_n(sorted, m, sizeof *sorted, cmp_double);
   double sum = 0, sq = 0;
   for (size_t i = 0; i < m; i++) sum += sorted[i];
   l->n = (int)m;
@@ -294,7 +299,7 @@ static int providers_and_preferred(trt_analysis *a, const trt_analyze_options *o
       fused_best = a->providers[k].name;
     }
   }
-  qsort(a->providers, a->n_providers, sizeof *a->providers, cmp_provider_desc);
+  sort_n(a->providers, a->n_providers, sizeof *a->providers, cmp_provider_desc);
   if (opt && opt->preferred) {
     for (size_t k = 0; k < a->n_providers; k++)
       if (!strcmp(a->providers[k].name, opt->preferred)) a->preferred = a->providers[k].name;
@@ -336,7 +341,7 @@ static int partitions(trt_analysis *a, tinyrt_error *err) {
   }
   /* tinyrt runs nodes in node_index order; ORT numbers fused nodes after all others, so with
    * fused nodes the time of the first kernel event is the only execution order there is */
-  qsort(a->nodes, a->n_nodes, sizeof *a->nodes,
+  sort_n(a->nodes, a->n_nodes, sizeof *a->nodes,
         !any_fused && all_indexed ? cmp_node_by_index : cmp_node_by_ts);
 
   /* a fallback node splits the preferred provider's work when that provider has nodes both
@@ -447,8 +452,8 @@ static int op_tables(trt_analysis *a, tinyrt_error *err) {
     }
   }
   free(best_ms);
-  qsort(a->ops, a->n_ops, sizeof *a->ops, cmp_op_desc);
-  qsort(a->op_types, a->n_op_types, sizeof *a->op_types, cmp_op_desc);
+  sort_n(a->ops, a->n_ops, sizeof *a->ops, cmp_op_desc);
+  sort_n(a->op_types, a->n_op_types, sizeof *a->op_types, cmp_op_desc);
   return TINYRT_OK;
 }
 

@@ -357,10 +357,10 @@ static int html_body(FILE *f, const trt_analysis *a, const char *source, size_t 
   {
     const html_bar ov[] = {
         {"Session overhead (total)", a->overhead_ms},
-        {"  model loading", a->model_load_ms},
-        {"  session initialization", a->session_init_ms},
-        {"  inside runs, outside kernels", a->run_overhead_ms},
-        {"  other (gaps, between runs)", a->other_overhead_ms},
+        {"– model loading", a->model_load_ms},
+        {"– session initialization", a->session_init_ms},
+        {"– inside runs, outside kernels", a->run_overhead_ms},
+        {"– other (gaps, between runs)", a->other_overhead_ms},
         {"Node execution", a->node_time_ms},
     };
     html_bar_chart(f, "Where the profiled time goes", ov, sizeof ov / sizeof ov[0], "ms");

@@ -232,7 +232,7 @@ int trt_profile_parse(const char *text, size_t len, trt_profile *p, tinyrt_error
     text_position(text, len, at, &line, &col);
     rc = trt_error(err, TINYRT_ERR_MODEL,
                    "not valid JSON (parse error at line %d, column %d%s)", line, col,
-                   at >= len ? ": the file ends early, truncated?" : "");
+                   at + 1 >= len ? ": the file ends early, truncated?" : "");
     goto done;
   }
   /* cJSON stops after the first value; anything but whitespace after it is a broken file */
