@@ -7,6 +7,7 @@
 
 #include "analyze/analyze.h"
 #include "analyze/profile.h"
+#include "prof/stats.h"
 #include "testutil.h"
 
 /* Durations are whole microseconds, so every total below is exact in binary up to the /1000 to
@@ -17,36 +18,36 @@ static void test_percentile(void) {
   double ten[10];
   for (int i = 0; i < 10; i++) ten[i] = i + 1; /* 1..10 */
   /* rank = ceil(p/100 * n): p50 -> 5, p90 -> 9 (exactly, not 10), p99 -> ceil(9.9) = 10 */
-  CHECK(trt_percentile_nearest_rank(ten, 10, 50) == 5);
-  CHECK(trt_percentile_nearest_rank(ten, 10, 90) == 9);
-  CHECK(trt_percentile_nearest_rank(ten, 10, 99) == 10);
-  CHECK(trt_percentile_nearest_rank(ten, 10, 10) == 1);
-  CHECK(trt_percentile_nearest_rank(ten, 10, 11) == 2); /* ceil(1.1) = 2 */
-  CHECK(trt_percentile_nearest_rank(ten, 10, 0) == 1);
-  CHECK(trt_percentile_nearest_rank(ten, 10, 100) == 10);
+  CHECK(trt_percentile_sorted(ten, 10, 50) == 5);
+  CHECK(trt_percentile_sorted(ten, 10, 90) == 9);
+  CHECK(trt_percentile_sorted(ten, 10, 99) == 10);
+  CHECK(trt_percentile_sorted(ten, 10, 10) == 1);
+  CHECK(trt_percentile_sorted(ten, 10, 11) == 2); /* ceil(1.1) = 2 */
+  CHECK(trt_percentile_sorted(ten, 10, 0) == 1);
+  CHECK(trt_percentile_sorted(ten, 10, 100) == 10);
 
   double twenty[20];
   for (int i = 0; i < 20; i++) twenty[i] = 10.0 * (i + 1); /* 10..200 */
-  CHECK(trt_percentile_nearest_rank(twenty, 20, 50) == 100); /* rank 10 */
-  CHECK(trt_percentile_nearest_rank(twenty, 20, 95) == 190); /* rank 19 */
-  CHECK(trt_percentile_nearest_rank(twenty, 20, 96) == 200); /* ceil(19.2) = 20 */
+  CHECK(trt_percentile_sorted(twenty, 20, 50) == 100); /* rank 10 */
+  CHECK(trt_percentile_sorted(twenty, 20, 95) == 190); /* rank 19 */
+  CHECK(trt_percentile_sorted(twenty, 20, 96) == 200); /* ceil(19.2) = 20 */
 
   const double three[] = {2, 4, 8};
-  CHECK(trt_percentile_nearest_rank(three, 3, 50) == 4);   /* ceil(1.5) = 2 */
-  CHECK(trt_percentile_nearest_rank(three, 3, 33.3) == 2); /* ceil(0.999) = 1 */
-  CHECK(trt_percentile_nearest_rank(three, 3, 34) == 4);   /* ceil(1.02) = 2 */
+  CHECK(trt_percentile_sorted(three, 3, 50) == 4);   /* ceil(1.5) = 2 */
+  CHECK(trt_percentile_sorted(three, 3, 33.3) == 2); /* ceil(0.999) = 1 */
+  CHECK(trt_percentile_sorted(three, 3, 34) == 4);   /* ceil(1.02) = 2 */
   const double one[] = {7.5};
-  CHECK(trt_percentile_nearest_rank(one, 1, 1) == 7.5);
-  CHECK(trt_percentile_nearest_rank(one, 1, 99) == 7.5);
-  CHECK(trt_percentile_nearest_rank(NULL, 0, 50) == 0);
+  CHECK(trt_percentile_sorted(one, 1, 1) == 7.5);
+  CHECK(trt_percentile_sorted(one, 1, 99) == 7.5);
+  CHECK(trt_percentile_sorted(NULL, 0, 50) == 0);
 
   /* 99.9 is not exact in binary: 99.9 * 1000 / 100 must still be rank 999, not 1000 */
   double *k = malloc(1000 * sizeof *k);
   if (k) {
     for (int i = 0; i < 1000; i++) k[i] = i + 1;
-    CHECK(trt_percentile_nearest_rank(k, 1000, 99.9) == 999);
-    CHECK(trt_percentile_nearest_rank(k, 1000, 99.95) == 1000);
-    CHECK(trt_percentile_nearest_rank(k, 1000, 50) == 500);
+    CHECK(trt_percentile_sorted(k, 1000, 99.9) == 999);
+    CHECK(trt_percentile_sorted(k, 1000, 99.95) == 1000);
+    CHECK(trt_percentile_sorted(k, 1000, 50) == 500);
     free(k);
   }
 }
@@ -144,8 +145,8 @@ static void test_tinyrt_profile(void) {
   CHECK(NEAR(a.model_load_ms + a.session_init_ms + a.run_overhead_ms + a.other_overhead_ms,
              a.overhead_ms));
   CHECK(NEAR(a.latency.first_ms, 0.4));
-  CHECK_EQ_INT(a.latency.n, 1);
-  CHECK(NEAR(a.latency.p50_ms, 0.3));
+  CHECK_EQ_INT(a.latency.st.n, 1);
+  CHECK(NEAR(a.latency.st.p50, 0.3));
 
   CHECK(a.preferred && !strcmp(a.preferred, "tinyrt.cpu")); /* 4 nodes against 2 */
   CHECK_EQ_INT(a.n_providers, 2);
@@ -220,8 +221,8 @@ static void test_coreml_fixture(void) {
   CHECK(NEAR(a.session_init_ms, 40.0));
   CHECK(NEAR(a.total_duration_ms, 60.765));  /* runs at 50000, 53505, ... last ends 60765 */
   CHECK(NEAR(a.latency.first_ms, 3.405));    /* 3330 kernels + 9 gaps of 5 + 30 */
-  CHECK(NEAR(a.latency.p99_ms, 1.740));
-  CHECK_EQ_INT(a.latency.n, 4);
+  CHECK(NEAR(a.latency.st.p99, 1.740));
+  CHECK_EQ_INT(a.latency.st.n, 4);
   CHECK(a.preferred && !strcmp(a.preferred, "CoreMLExecutionProvider"));
   CHECK_EQ_INT(a.n_parts, 3);
   if (a.n_parts == 3) {
@@ -359,6 +360,23 @@ static void test_errors(void) {
     CHECK_EQ_INT(trt_analysis_write_json(f, &a, NULL, 10, &err), TINYRT_OK);
     fclose(f);
   }
+  trt_analysis_free(&a);
+  trt_profile_free(&p);
+
+  /* unnamed nodes ("_kernel_time") stay apart by node_index */
+  const char *unnamed =
+      "[{\"name\":\"_kernel_time\",\"ts\":0,\"dur\":3,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"node_index\":\"0\"}},"
+      "{\"name\":\"_kernel_time\",\"ts\":3,\"dur\":4,\"args\":{\"op_name\":\"Mul\","
+      "\"provider\":\"p\",\"node_index\":\"1\"}},"
+      "{\"name\":\"_kernel_time\",\"ts\":7,\"dur\":5,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"node_index\":\"0\"}}]";
+  CHECK_EQ_INT(trt_profile_parse(unnamed, strlen(unnamed), &p, &err), TINYRT_OK);
+  CHECK_EQ_INT(trt_analyze(&p, NULL, &a, &err), TINYRT_OK);
+  CHECK_EQ_INT(a.n_nodes, 2);
+  CHECK_EQ_INT(a.n_parts, 1);
+  CHECK(a.n_op_types == 2 && !strcmp(a.op_types[0].op, "Add") && a.op_types[0].events == 2);
+  CHECK(NEAR(a.node_time_ms, 0.012));
   trt_analysis_free(&a);
   trt_profile_free(&p);
 }

@@ -6,18 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-double trt_percentile_nearest_rank(const double *sorted, size_t n, double p) {
-  if (n == 0) return 0.0;
-  if (p <= 0) return sorted[0];
-  if (p >= 100) return sorted[n - 1];
-  /* The epsilon keeps p*n/100 that is an integer in exact arithmetic (90% of 10) from rounding
-   * up to the next rank when p is not exact in binary (99.9 * 1000 / 100 = 999.0000000000001). */
-  double r = ceil(p * (double)n / 100.0 - 1e-9);
-  size_t rank = r < 1 ? 1 : (size_t)r;
-  if (rank > n) rank = n;
-  return sorted[rank - 1];
-}
-
 static bool word_at(const char *p, const char *w) {
   for (; *w; p++, w++)
     if (tolower((unsigned char)*p) != *w) return false;
@@ -49,11 +37,6 @@ int trt_layer_from_name(const char *name) {
 /* qsort that accepts an empty (possibly NULL) array, which qsort itself may not be given */
 static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
   if (n > 1) qsort(base, n, size, cmp);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 typedef struct run_span {
@@ -151,34 +134,40 @@ void trt_analysis_free(trt_analysis *a) {
 
 /* ---- the steps of trt_analyze ---------------------------------------------------------------- */
 
-/* Session totals, runs and the node table. node_of maps a name id to its node (or -1). */
-static int collect(const trt_profile *prof, trt_analysis *a, int32_t *node_of, run_span **runs_out,
-                   tinyrt_error *err) {
+/* Session totals, runs and the node table. node_of maps a name id to its latest node (or -1),
+ * chain[k] to the previous node of the same name. */
+static int collect(const trt_profile *prof, trt_analysis *a, int32_t *node_of, int32_t *chain,
+                   run_span **runs_out, tinyrt_error *err) {
   double first = INFINITY, last = -INFINITY, load_us = 0, init_us = 0, node_us = 0;
   size_t n_runs = 0;
   run_span *runs = NULL;
   for (size_t i = 0; i < prof->n_events; i++) {
-    const trt_prof_event *e = &prof->events[i];
-    if (e->kind == TRT_PROF_RUN) n_runs++;
+    const trt_pev *e = &prof->events[i];
+    if (e->kind == TRT_PEV_RUN) n_runs++;
   }
   if (n_runs && !(runs = malloc(n_runs * sizeof *runs)))
     return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu runs", n_runs);
   n_runs = 0;
   for (size_t i = 0; i < prof->n_events; i++) {
-    const trt_prof_event *e = &prof->events[i];
+    const trt_pev *e = &prof->events[i];
     if (!e->timed) continue;
     if (e->ts < first) first = e->ts;
     if (e->ts + e->dur > last) last = e->ts + e->dur;
-    switch ((trt_prof_kind)e->kind) {
-    case TRT_PROF_MODEL_LOAD: load_us += e->dur; break;
-    case TRT_PROF_SESSION_INIT: init_us += e->dur; break;
-    case TRT_PROF_RUN: runs[n_runs++] = (run_span){e->ts, e->ts + e->dur}; break;
-    case TRT_PROF_KERNEL: {
+    switch ((trt_pev_kind)e->kind) {
+    case TRT_PEV_MODEL_LOAD: load_us += e->dur; break;
+    case TRT_PEV_SESSION_INIT: init_us += e->dur; break;
+    case TRT_PEV_RUN: runs[n_runs++] = (run_span){e->ts, e->ts + e->dur}; break;
+    case TRT_PEV_KERNEL: {
       node_us += e->dur;
       a->kernel_events++;
+      /* a node is its name and node_index: names are unique in ORT's profiles, but a profile
+       * of unnamed nodes would otherwise fold them all into one */
       int32_t k = node_of[e->name];
+      while (k >= 0 && a->nodes[k].node_index != e->node_index) k = chain[k];
       if (k < 0) {
-        k = node_of[e->name] = (int32_t)a->n_nodes++;
+        k = (int32_t)a->n_nodes++;
+        chain[k] = node_of[e->name];
+        node_of[e->name] = k;
         trt_an_node *n = &a->nodes[k];
         memset(n, 0, sizeof *n);
         n->name = trt_profile_str(prof, e->name);
@@ -228,8 +217,8 @@ static int run_stats(const trt_profile *prof, trt_analysis *a, const run_span *r
     total_us += runs[i].end - runs[i].ts;
   }
   for (size_t i = 0; i < prof->n_events; i++) {
-    const trt_prof_event *e = &prof->events[i];
-    if (e->kind != TRT_PROF_KERNEL) continue;
+    const trt_pev *e = &prof->events[i];
+    if (e->kind != TRT_PEV_KERNEL) continue;
     /* the last run starting at or before the kernel; runs do not overlap in one session */
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -242,27 +231,15 @@ static int run_stats(const trt_profile *prof, trt_analysis *a, const run_span *r
   a->run_total_ms = total_us / 1000.0;
   a->run_overhead_ms = (total_us - in_run_node_us) / 1000.0;
 
-  trt_an_latency *l = &a->latency;
-  l->first_ms = a->run_ms[0];
   /* the first run pays for warm-up (allocation, caches): it is reported apart, as ORT's own
    * profile explorer skips it too; a single run is all there is */
   size_t skip = n >= 2 ? 1 : 0, m = n - skip;
-  double *sorted = malloc(m * sizeof *sorted);
-  if (!sorted) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu runs", n);
-  memcpy(sorted, a->run_ms + skip, m * sizeof *sorted);
-  sort_n(sorted, m, sizeof *sorted, cmp_double);
-  double sum = 0, sq = 0;
-  for (size_t i = 0; i < m; i++) sum += sorted[i];
-  l->n = (int)m;
-  l->mean_ms = sum / (double)m;
-  for (size_t i = 0; i < m; i++) sq += (sorted[i] - l->mean_ms) * (sorted[i] - l->mean_ms);
-  l->stdev_ms = m > 1 ? sqrt(sq / (double)(m - 1)) : 0.0;
-  l->min_ms = sorted[0];
-  l->max_ms = sorted[m - 1];
-  l->p50_ms = trt_percentile_nearest_rank(sorted, m, 50);
-  l->p90_ms = trt_percentile_nearest_rank(sorted, m, 90);
-  l->p99_ms = trt_percentile_nearest_rank(sorted, m, 99);
-  free(sorted);
+  double *v = malloc(m * sizeof *v);
+  if (!v) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu runs", n);
+  memcpy(v, a->run_ms + skip, m * sizeof *v);
+  a->latency.first_ms = a->run_ms[0];
+  trt_latency_stats_compute(v, m, &a->latency.st); /* the same statistics as tinyrt bench */
+  free(v);
   return TINYRT_OK;
 }
 
@@ -618,16 +595,17 @@ static int observe(trt_analysis *a, tinyrt_error *err) {
 
   /* runs */
   const trt_an_latency *l = &a->latency;
-  if (a->runs >= 2 && l->mean_ms > 0 && l->first_ms > 1.5 * l->mean_ms) {
+  const trt_latency_stats *st = &l->st;
+  if (a->runs >= 2 && st->mean > 0 && l->first_ms > 1.5 * st->mean) {
     TRY(add_note(a, TRT_AN_WARN,
                  "First run took %.3f ms, %.1fx the steady-state mean of %.3f ms (warm-up)",
-                 l->first_ms, l->first_ms / l->mean_ms, l->mean_ms));
+                 l->first_ms, l->first_ms / st->mean, st->mean));
     TRY(add_rec(a, "Run a few warm-up inferences before measuring; the analysis leaves the first "
                    "run out of its latency statistics"));
   }
-  if (l->n >= 10 && l->p50_ms > 0 && l->p99_ms > 2.0 * l->p50_ms) {
-    TRY(add_note(a, TRT_AN_WARN, "Tail latency: p99 %.3f ms is %.1fx p50 %.3f ms", l->p99_ms,
-                 l->p99_ms / l->p50_ms, l->p50_ms));
+  if (st->n >= 10 && st->p50 > 0 && st->p99 > 2.0 * st->p50) {
+    TRY(add_note(a, TRT_AN_WARN, "Tail latency: p99 %.3f ms is %.1fx p50 %.3f ms", st->p99,
+                 st->p99 / st->p50, st->p50));
     TRY(add_rec(a, "Latency varies from run to run: check for other load on the machine and try "
                    "fewer threads or pinned threads"));
   }
@@ -649,18 +627,19 @@ int trt_analyze(const trt_profile *prof, const trt_analyze_options *opt, trt_ana
   memset(a, 0, sizeof *a);
   int rc = TINYRT_OK;
   run_span *runs = NULL;
-  int32_t *node_of = malloc(((size_t)prof->n_strs + 1) * sizeof *node_of);
+  int32_t *node_of = malloc(((size_t)prof->n_strs + 1) * sizeof *node_of), *chain = NULL;
   size_t n_kernel = 0;
-  for (size_t i = 0; i < prof->n_events; i++) n_kernel += prof->events[i].kind == TRT_PROF_KERNEL;
+  for (size_t i = 0; i < prof->n_events; i++) n_kernel += prof->events[i].kind == TRT_PEV_KERNEL;
   /* at most one node per kernel event; shrunk below */
   a->nodes = malloc((n_kernel ? n_kernel : 1) * sizeof *a->nodes);
-  if (!node_of || !a->nodes) {
+  chain = malloc((n_kernel ? n_kernel : 1) * sizeof *chain);
+  if (!node_of || !a->nodes || !chain) {
     rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory analyzing %zu events", prof->n_events);
     goto done;
   }
   for (int32_t i = 0; i <= prof->n_strs; i++) node_of[i] = -1;
 
-  if ((rc = collect(prof, a, node_of, &runs, err))) goto done;
+  if ((rc = collect(prof, a, node_of, chain, &runs, err))) goto done;
   if (a->n_nodes) {
     trt_an_node *shrunk = realloc(a->nodes, a->n_nodes * sizeof *a->nodes);
     if (shrunk) a->nodes = shrunk;
@@ -677,6 +656,7 @@ int trt_analyze(const trt_profile *prof, const trt_analyze_options *opt, trt_ana
   rc = observe(a, err);
 done:
   free(node_of);
+  free(chain);
   free(runs);
   if (rc) trt_analysis_free(a);
   return rc;

@@ -12,8 +12,8 @@
  *                      session events and the caller's time between runs).
  *   runs             = number of model_run events. The first run is reported apart as warm-up;
  *                      the latency statistics cover the others (all runs when there is one).
- *   percentile       = nearest rank: the p-th percentile of n sorted values is the value of rank
- *                      ceil(p/100 * n) (1-based, at least 1); no interpolation.
+ *   percentile       = nearest rank, as in tinyrt bench (prof/stats.h): the p-th percentile of n
+ *                      sorted values is the one of rank ceil(p/100 * n) (1-based, at least 1).
  *   partition        = a fused provider node (named <provider>_<op_name>_<n>), when the profile
  *                      has any; otherwise a maximal run of consecutive nodes (in node_index order)
  *                      on one provider.
@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #include "analyze/profile.h"
+#include "prof/stats.h"
 
 /* One graph node as the profile shows it, over all runs. */
 typedef struct trt_an_node {
@@ -74,9 +75,8 @@ typedef struct trt_an_partition {
 } trt_an_partition;
 
 typedef struct trt_an_latency {
-  int n;           /* runs in the statistics */
-  double first_ms; /* the first run (warm-up) */
-  double mean_ms, p50_ms, p90_ms, p99_ms, min_ms, max_ms, stdev_ms;
+  double first_ms;        /* the first run (warm-up) */
+  trt_latency_stats st;   /* over the runs after the first (all runs when there is one), in ms */
 } trt_an_latency;
 
 typedef enum { TRT_AN_GOOD = 0, TRT_AN_WARN = 1, TRT_AN_INFO = 2 } trt_an_level;
@@ -126,9 +126,6 @@ typedef struct trt_analyze_options {
 int trt_analyze(const trt_profile *prof, const trt_analyze_options *opt, trt_analysis *a,
                 tinyrt_error *err);
 void trt_analysis_free(trt_analysis *a);
-
-/* Nearest-rank percentile of sorted[0..n), p in [0, 100]; 0 when n is 0. */
-double trt_percentile_nearest_rank(const double *sorted, size_t n, double p);
 
 /* Transformer layer index from a node name: "/encoder/layer.0/...", "/layers.1/...",
  * "/bert/encoder/layer.11/...", "layer_3"; -1 when the name holds none. */

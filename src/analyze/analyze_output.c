@@ -108,17 +108,18 @@ int trt_analysis_write_text(FILE *f, const trt_analysis *a, const char *source, 
 
   if (a->runs > 0) {
     const trt_an_latency *l = &a->latency;
+  const trt_latency_stats *st = &l->st;
     fprintf(f, "\nRun Latency (model_run, nearest-rank percentiles):\n");
     if (a->runs >= 2) {
       fprintf(f, "  - First run (warm-up): %s ms\n", MS3(l->first_ms));
-      fprintf(f, "  - Steady state (%d runs after the first):\n", l->n);
+      fprintf(f, "  - Steady state (%zu runs after the first):\n", st->n);
     } else {
       fprintf(f, "  - One run:\n");
     }
-    fprintf(f, "      mean %s ms, p50 %s ms, p90 %s ms, p99 %s ms\n", MS3(l->mean_ms),
-            MS3(l->p50_ms), MS3(l->p90_ms), MS3(l->p99_ms));
-    fprintf(f, "      min %s ms, max %s ms, stdev %s ms\n", MS3(l->min_ms), MS3(l->max_ms),
-            MS3(l->stdev_ms));
+    fprintf(f, "      mean %s ms, p50 %s ms, p90 %s ms, p95 %s ms, p99 %s ms\n", MS3(st->mean),
+            MS3(st->p50), MS3(st->p90), MS3(st->p95), MS3(st->p99));
+    fprintf(f, "      min %s ms, max %s ms, stdev %s ms\n", MS3(st->min), MS3(st->max),
+            MS3(st->stdev));
   }
 
   if (a->fallback_nodes > 0) {
@@ -240,15 +241,17 @@ static cJSON *analysis_json(const trt_analysis *a, const char *source, size_t to
 
   if ((x = cJSON_AddObjectToObject(j, "latency"))) {
     const trt_an_latency *l = &a->latency;
-    cJSON_AddNumberToObject(x, "runs", l->n);
+  const trt_latency_stats *st = &l->st;
+    cJSON_AddNumberToObject(x, "runs", (double)st->n);
     cJSON_AddNumberToObject(x, "first_run_ms", l->first_ms);
-    cJSON_AddNumberToObject(x, "mean_ms", l->mean_ms);
-    cJSON_AddNumberToObject(x, "p50_ms", l->p50_ms);
-    cJSON_AddNumberToObject(x, "p90_ms", l->p90_ms);
-    cJSON_AddNumberToObject(x, "p99_ms", l->p99_ms);
-    cJSON_AddNumberToObject(x, "min_ms", l->min_ms);
-    cJSON_AddNumberToObject(x, "max_ms", l->max_ms);
-    cJSON_AddNumberToObject(x, "stdev_ms", l->stdev_ms);
+    cJSON_AddNumberToObject(x, "mean_ms", st->mean);
+    cJSON_AddNumberToObject(x, "p50_ms", st->p50);
+    cJSON_AddNumberToObject(x, "p90_ms", st->p90);
+    cJSON_AddNumberToObject(x, "p95_ms", st->p95);
+    cJSON_AddNumberToObject(x, "p99_ms", st->p99);
+    cJSON_AddNumberToObject(x, "min_ms", st->min);
+    cJSON_AddNumberToObject(x, "max_ms", st->max);
+    cJSON_AddNumberToObject(x, "stdev_ms", st->stdev);
   }
   if ((x = cJSON_AddArrayToObject(j, "run_ms")))
     for (int i = 0; i < a->runs; i++) cJSON_AddItemToArray(x, cJSON_CreateNumber(a->run_ms[i]));
@@ -346,8 +349,8 @@ static int html_body(FILE *f, const trt_analysis *a, const char *source, size_t 
     ROW("Node execution", "%s ms (%.1f%%)", MS(a->node_time_ms), pct(a->node_time_ms, a->total_duration_ms));
     if (a->runs > 0) {
       ROW("First run (warm-up)", "%s ms", MS3(a->latency.first_ms));
-      ROW("Steady-state mean / p50", "%s / %s ms", MS3(a->latency.mean_ms), MS3(a->latency.p50_ms));
-      ROW("p90 / p99", "%s / %s ms", MS3(a->latency.p90_ms), MS3(a->latency.p99_ms));
+      ROW("Steady-state mean / p50", "%s / %s ms", MS3(a->latency.st.mean), MS3(a->latency.st.p50));
+      ROW("p90 / p99", "%s / %s ms", MS3(a->latency.st.p90), MS3(a->latency.st.p99));
     }
 #undef ROW
     html_table(f, hdr, 2, cells, r);
@@ -369,7 +372,7 @@ static int html_body(FILE *f, const trt_analysis *a, const char *source, size_t 
   if (a->runs > 1) {
     html_heading(f, "Run Latency");
     const html_marker mk[] = {
-        {"p50", a->latency.p50_ms}, {"p90", a->latency.p90_ms}, {"p99", a->latency.p99_ms}};
+        {"p50", a->latency.st.p50}, {"p90", a->latency.st.p90}, {"p99", a->latency.st.p99}};
     html_histogram(f, "model_run latency after the first run (nearest-rank percentiles)",
                    a->run_ms + 1, (size_t)a->runs - 1, 20, "ms", mk, 3);
   }

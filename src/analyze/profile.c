@@ -128,7 +128,7 @@ static int read_int_arg(const cJSON *v, int64_t *out) {
 }
 
 /* Parses one event object into ev. Returns TINYRT_OK or an error naming event i. */
-static int parse_event(trt_profile *p, const cJSON *e, size_t i, trt_prof_event *ev,
+static int parse_event(trt_profile *p, const cJSON *e, size_t i, trt_pev *ev,
                        tinyrt_error *err) {
   memset(ev, 0, sizeof *ev);
   ev->node_index = -1;
@@ -166,21 +166,21 @@ static int parse_event(trt_profile *p, const cJSON *e, size_t i, trt_prof_event 
   }
 
   if (ends_with(nm, nlen, "_kernel_time", &stem)) {
-    ev->kind = TRT_PROF_KERNEL;
+    ev->kind = TRT_PEV_KERNEL;
   } else if (ends_with(nm, nlen, "_fence_before", &stem) || ends_with(nm, nlen, "_fence_after", &stem)) {
-    ev->kind = TRT_PROF_FENCE;
+    ev->kind = TRT_PEV_FENCE;
   } else if (!strcmp(nm, "model_run")) {
-    ev->kind = TRT_PROF_RUN;
+    ev->kind = TRT_PEV_RUN;
   } else if (!strcmp(nm, "session_initialization")) {
-    ev->kind = TRT_PROF_SESSION_INIT;
+    ev->kind = TRT_PEV_SESSION_INIT;
   } else if (!strcmp(nm, "model_loading_uri") || !strcmp(nm, "model_loading_array")) {
-    ev->kind = TRT_PROF_MODEL_LOAD;
+    ev->kind = TRT_PEV_MODEL_LOAD;
   } else {
-    ev->kind = TRT_PROF_OTHER;
+    ev->kind = TRT_PEV_OTHER;
   }
   if ((ev->name = intern(p, nm, stem)) < 0) goto nomem;
 
-  if (ev->kind == TRT_PROF_KERNEL) {
+  if (ev->kind == TRT_PEV_KERNEL) {
     if (!ev->timed)
       return trt_error(err, TINYRT_ERR_MODEL,
                        "event %zu ('%.200s'): a kernel event must be a complete event (ph \"X\")", i,

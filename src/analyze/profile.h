@@ -14,28 +14,28 @@
 
 #include "core/common.h"
 
-typedef enum trt_prof_kind {
-  TRT_PROF_OTHER = 0,    /* e.g. SequentialExecutor::Execute, metadata events */
-  TRT_PROF_MODEL_LOAD,   /* model_loading_uri, model_loading_array */
-  TRT_PROF_SESSION_INIT, /* session_initialization */
-  TRT_PROF_RUN,          /* model_run */
-  TRT_PROF_KERNEL,       /* <node>_kernel_time */
-  TRT_PROF_FENCE         /* <node>_fence_before, <node>_fence_after */
-} trt_prof_kind;
+typedef enum trt_pev_kind {
+  TRT_PEV_OTHER = 0,    /* e.g. SequentialExecutor::Execute, metadata events */
+  TRT_PEV_MODEL_LOAD,   /* model_loading_uri, model_loading_array */
+  TRT_PEV_SESSION_INIT, /* session_initialization */
+  TRT_PEV_RUN,          /* model_run */
+  TRT_PEV_KERNEL,       /* <node>_kernel_time */
+  TRT_PEV_FENCE         /* <node>_fence_before, <node>_fence_after */
+} trt_pev_kind;
 
-typedef struct trt_prof_event {
+typedef struct trt_pev {
   double ts, dur;     /* microseconds; dur is 0 for events that are not complete ("X") events */
   int64_t node_index; /* -1 when absent */
   int32_t name;       /* string id: the node name (suffix removed) for node events, else the name */
   int32_t op;         /* string id of args.op_name, -1 when absent */
   int32_t provider;   /* string id of args.provider, -1 when absent */
   int32_t shape;      /* string id of args.input_type_shape (compact JSON text), -1 when absent */
-  uint8_t kind;       /* trt_prof_kind */
+  uint8_t kind;       /* trt_pev_kind */
   uint8_t timed;      /* 1 when ts/dur are meaningful (a complete event) */
-} trt_prof_event;
+} trt_pev;
 
 typedef struct trt_profile {
-  trt_prof_event *events;
+  trt_pev *events;
   size_t n_events;
   /* Interned strings: string id i is pool + offs[i]. Node names repeat once per run, so each
    * distinct string is stored once. Offsets (not pointers) keep the struct freely movable. */
