@@ -2,14 +2,15 @@
 
 #include <stdlib.h>
 
-int trt_opt_remove_dead_nodes(trt_graph *g) {
+int trt_opt_remove_dead_nodes(trt_graph *g, int *removed_out, tinyrt_error *err) {
   int removed = 0;
   int *readers = NULL;
   /* repeat until stable: removing a node can make its producers dead */
   for (bool changed = true; changed;) {
     changed = false;
     trt_free(&g->al, readers);
-    if (trt_graph_consumer_counts(g, &readers, NULL)) return removed;
+    int rc = trt_graph_consumer_counts(g, &readers, err);
+    if (rc) return rc;
     for (int ni = g->n_nodes - 1; ni >= 0; ni--) {
       trt_node *n = &g->nodes[ni];
       if (n->dead) continue;
@@ -28,11 +29,12 @@ int trt_opt_remove_dead_nodes(trt_graph *g) {
     }
   }
   trt_free(&g->al, readers);
-  return removed;
+  if (removed_out) *removed_out = removed;
+  return TINYRT_OK;
 }
 
 int trt_optimize(trt_graph *g, const tinyrt_options *opts, tinyrt_error *err) {
   int level = opts->opt_level < 0 ? 2 : opts->opt_level;
-  if (level >= 1) trt_opt_remove_dead_nodes(g);
+  if (level >= 1) return trt_opt_remove_dead_nodes(g, NULL, err);
   return TINYRT_OK;
 }

@@ -9,7 +9,8 @@
  * documents. */
 int trt_optimize(trt_graph *g, const tinyrt_options *opts, tinyrt_error *err);
 
-/* Marks dead every node none of whose outputs is read or is a graph output. Returns how many. */
-int trt_opt_remove_dead_nodes(trt_graph *g);
+/* Marks dead every node none of whose outputs is read or is a graph output; *removed (may be
+ * NULL) gets how many. */
+int trt_opt_remove_dead_nodes(trt_graph *g, int *removed, tinyrt_error *err);
 
 #endif

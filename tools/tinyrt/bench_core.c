@@ -13,7 +13,7 @@ const char *bench_dims_str(const cli_dims *d, char *buf, size_t len) {
   size_t off = 0;
   buf[0] = '\0';
   for (int i = 0; i < d->n && off < len; i++)
-    off += (size_t)snprintf(buf + off, len - off, "%s%s=%lld", i ? "," : "", d->d[i].name,
+    off += (size_t)snprintf(buf + off, len - off, "%s%s=%lld", i ? "," : "", d->names[i],
                             (long long)d->d[i].value);
   return buf;
 }
@@ -60,8 +60,7 @@ bool bench_target_open(const bench_config *cfg, const cli_dims *dims, bool is_st
   }
   tinyrt_session_stats st;
   tinyrt_session_stats_get(t->s, &st);
-  t->r.dims = *dims;
-  for (int i = 0; i < t->r.dims.n; i++) t->r.dims.d[i].name = t->r.dims.names[i];
+  t->r.dims = *dims; /* results are copied around: print from names[], not d[].name */
   t->r.is_static = is_static;
   t->r.session_init_ms = st.session_init_ms;
   t->r.model_load_ms = st.model_load_ms;
@@ -265,7 +264,7 @@ void bench_print_json(const bench_config *cfg, const bench_result *r) {
   }
   printf("\",\"shape\":{");
   for (int i = 0; i < r->dims.n; i++)
-    printf("%s\"%s\":%lld", i ? "," : "", r->dims.d[i].name, (long long)r->dims.d[i].value);
+    printf("%s\"%s\":%lld", i ? "," : "", r->dims.names[i], (long long)r->dims.d[i].value);
   printf("},\"static\":%s,\"threads\":%d,\"iterations\":%lld,\"mean_ms\":%.6f,\"p50_ms\":%.6f,"
          "\"p90_ms\":%.6f,\"p95_ms\":%.6f,\"p99_ms\":%.6f,\"min_ms\":%.6f,\"max_ms\":%.6f,"
          "\"stdev_ms\":%.6f,\"inferences_per_s\":%.3f,\"sequences_per_s\":%.3f,"

@@ -20,7 +20,7 @@ typedef struct bench_config {
 } bench_config;
 
 typedef struct bench_result {
-  cli_dims dims;          /* the shape set */
+  cli_dims dims;          /* the shape set (use names[i]: d[i].name points elsewhere) */
   bool is_static;
   int64_t batch;
   long long iterations;
