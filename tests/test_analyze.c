@@ -313,7 +313,11 @@ static void expect_error(const char *text, int code, const char *needle) {
 static void test_errors(void) {
   expect_error("", TINYRT_ERR_MODEL, "not valid JSON");
   expect_error("[{\"name\":\"x\",", TINYRT_ERR_MODEL, "truncated");
-  expect_error("[\n" EV_OK ",\n" EV_OK "\n", TINYRT_ERR_MODEL, "line 3");
+  expect_error("[\n" EV_OK ",\n" EV_OK "\n", TINYRT_ERR_MODEL, "ends after event 1 without ']'");
+  expect_error("[\n" EV_OK ",\n" EV_OK " x\n]", TINYRT_ERR_MODEL, "line 3, column 46");
+  expect_error("[\n" EV_OK ",\n{\"name\": tru}]", TINYRT_ERR_MODEL, "line 3");
+  expect_error(" {\"traceEvents\": [" EV_OK "]} x", TINYRT_ERR_MODEL, "after the end");
+  expect_error("{\"traceEvents\": []}", TINYRT_ERR_MODEL, "no events");
   expect_error("[" EV_OK "] trailing", TINYRT_ERR_MODEL, "after the end");
   expect_error("42", TINYRT_ERR_MODEL, "the profile is a number");
   expect_error("{\"events\": []}", TINYRT_ERR_MODEL, "\"traceEvents\"");

@@ -221,59 +221,107 @@ nomem:
   return trt_error(err, TINYRT_ERR_NOMEM, "out of memory reading event %zu", i);
 }
 
+static bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+static size_t skip_ws(const char *text, size_t len, size_t at) {
+  while (at < len && is_ws(text[at])) at++;
+  return at;
+}
+
+static int json_error(const char *text, size_t len, const char *end, tinyrt_error *err) {
+  int line, col;
+  size_t at = end && end >= text ? (size_t)(end - text) : 0;
+  text_position(text, len, at, &line, &col);
+  return trt_error(err, TINYRT_ERR_MODEL, "not valid JSON (parse error at line %d, column %d%s)",
+                   line, col, at + 1 >= len ? ": the file ends early, truncated?" : "");
+}
+
+static int trailing_error(const char *text, size_t len, size_t at, tinyrt_error *err) {
+  int line, col;
+  text_position(text, len, at, &line, &col);
+  return trt_error(err, TINYRT_ERR_MODEL,
+                   "not valid JSON (unexpected text after the end at line %d, column %d)", line, col);
+}
+
+static int push_event(trt_profile *p, size_t *cap, const cJSON *e, tinyrt_error *err) {
+  if (p->n_events == *cap) {
+    size_t nc = *cap ? *cap * 2 : 1024;
+    trt_pev *ev = realloc(p->events, nc * sizeof *ev);
+    if (!ev) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu events", nc);
+    p->events = ev;
+    *cap = nc;
+  }
+  int rc = parse_event(p, e, p->n_events, &p->events[p->n_events], err);
+  if (!rc) p->n_events++;
+  return rc;
+}
+
+/* A top-level array is read one event at a time, so memory holds the file and the compact table
+ * but never a JSON tree of the whole profile (ORT's profiles of long runs reach hundreds of MB). */
+static int parse_array_stream(const char *text, size_t len, size_t at, trt_profile *p,
+                              tinyrt_error *err) {
+  size_t cap = 0;
+  at = skip_ws(text, len, at + 1); /* past '[' */
+  if (at < len && text[at] == ']') return trt_error(err, TINYRT_ERR_MODEL, "the profile has no events");
+  for (;;) {
+    const char *end = NULL;
+    cJSON *e = cJSON_ParseWithLengthOpts(text + at, len - at, &end, false);
+    if (!e) return json_error(text, len, end, err);
+    int rc = push_event(p, &cap, e, err);
+    cJSON_Delete(e);
+    if (rc) return rc;
+    at = skip_ws(text, len, (size_t)(end - text));
+    if (at >= len)
+      return trt_error(err, TINYRT_ERR_MODEL,
+                       "not valid JSON: the file ends after event %zu without ']' (truncated?)",
+                       p->n_events - 1);
+    if (text[at] == ']') break;
+    if (text[at] != ',') return json_error(text, len, text + at, err);
+    at++;
+  }
+  at = skip_ws(text, len, at + 1);
+  return at < len ? trailing_error(text, len, at, err) : TINYRT_OK;
+}
+
 int trt_profile_parse(const char *text, size_t len, trt_profile *p, tinyrt_error *err) {
   memset(p, 0, sizeof *p);
   int rc = TINYRT_OK;
+  cJSON *root = NULL;
+  size_t at = skip_ws(text, len, 0);
+  if (at < len && text[at] == '[') {
+    rc = parse_array_stream(text, len, at, p, err);
+    goto done;
+  }
   const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  root = cJSON_ParseWithLengthOpts(text, len, &end, false);
   if (!root) {
-    int line, col;
-    size_t at = end && end >= text ? (size_t)(end - text) : 0;
-    text_position(text, len, at, &line, &col);
-    rc = trt_error(err, TINYRT_ERR_MODEL,
-                   "not valid JSON (parse error at line %d, column %d%s)", line, col,
-                   at + 1 >= len ? ": the file ends early, truncated?" : "");
+    rc = json_error(text, len, end, err);
     goto done;
   }
   /* cJSON stops after the first value; anything but whitespace after it is a broken file */
-  for (size_t at = (size_t)(end - text); at < len; at++) {
-    if (text[at] == ' ' || text[at] == '\n' || text[at] == '\r' || text[at] == '\t') continue;
-    int line, col;
-    text_position(text, len, at, &line, &col);
-    rc = trt_error(err, TINYRT_ERR_MODEL,
-                   "not valid JSON (unexpected text after the end at line %d, column %d)", line, col);
+  at = skip_ws(text, len, (size_t)(end - text));
+  if (at < len) {
+    rc = trailing_error(text, len, at, err);
     goto done;
   }
-  const cJSON *arr = root;
-  if (cJSON_IsObject(root)) {
-    arr = cJSON_GetObjectItemCaseSensitive(root, "traceEvents");
-    if (!cJSON_IsArray(arr)) {
-      rc = trt_error(err, TINYRT_ERR_MODEL,
-                     "the profile is a JSON object without a \"traceEvents\" array; expected an "
-                     "array of trace events or {\"traceEvents\": [...]}");
-      goto done;
-    }
-  } else if (!cJSON_IsArray(root)) {
+  const cJSON *arr = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "traceEvents") : NULL;
+  if (cJSON_IsObject(root) && !cJSON_IsArray(arr)) {
+    rc = trt_error(err, TINYRT_ERR_MODEL,
+                   "the profile is a JSON object without a \"traceEvents\" array; expected an "
+                   "array of trace events or {\"traceEvents\": [...]}");
+    goto done;
+  }
+  if (!arr) {
     rc = trt_error(err, TINYRT_ERR_MODEL,
                    "the profile is %s; expected a JSON array of trace events", json_type_name(root));
     goto done;
   }
-  size_t n = (size_t)cJSON_GetArraySize(arr);
-  if (n == 0) {
+  if (!arr->child) {
     rc = trt_error(err, TINYRT_ERR_MODEL, "the profile has no events");
     goto done;
   }
-  p->events = malloc(n * sizeof *p->events);
-  if (!p->events) {
-    rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu events", n);
-    goto done;
-  }
-  size_t i = 0;
-  for (const cJSON *e = arr->child; e; e = e->next, i++) {
-    rc = parse_event(p, e, i, &p->events[i], err);
-    if (rc) goto done;
-  }
-  p->n_events = i;
+  size_t cap = 0;
+  for (const cJSON *e = arr->child; e && !rc; e = e->next) rc = push_event(p, &cap, e, err);
 done:
   cJSON_Delete(root);
   if (rc) trt_profile_free(p);
