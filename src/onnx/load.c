@@ -16,6 +16,7 @@
 #include "onnx/onnx.h"
 #include "onnx/tensor.h"
 #include "onnx/wire.h"
+#include "ops/ops.h"
 
 /* ModelProto */
 enum {
@@ -525,7 +526,7 @@ static int parse_node(loader *L, const trt_wire *gw, const trt_wire_field *nf, i
   int ni = trt_graph_add_node(L->g, NULL, NULL, NULL, n_in, n_out);
   if (ni < 0) return nomem(L);
   trt_node *n = &L->g->nodes[ni];
-  n->op = 0; /* TRT_OP_UNKNOWN: the session resolves ops */
+  n->op = TRT_OP_UNKNOWN; /* the session resolves ops, against the imported opsets */
   n->op_type = trt_arena_strndup(&L->g->arena, op_type, op_len);
   /* "ai.onnx" and "" name the same domain; keep one spelling so op lookup compares one string */
   if (domain_len == 7 && memcmp(domain, "ai.onnx", 7) == 0) domain_len = 0;
