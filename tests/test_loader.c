@@ -169,6 +169,13 @@ static void expect_fail(pb *m, int code, const char *substr, const char *what) {
   pb_free(m);
 }
 
+/* the message must name two things (e.g. where and what); frees m */
+static void expect_fail2(pb *m, int code, const char *sub1, const char *sub2, const char *what) {
+  expect_fail_bytes(m->p, m->n, code, sub1, what);
+  expect_fail_bytes(m->p, m->n, code, sub2, what);
+  pb_free(m);
+}
+
 /* ---- real files -------------------------------------------------------------------------- */
 
 static int value_named(const trt_graph *g, const char *name) {
@@ -1025,7 +1032,8 @@ static void test_bad_models(void) {
     relu_graph(&g);
     value_info(&g, 11, "x9", 1, 9, d9, NULL);
     m = model(&g, 14);
-    expect_fail(&m, TINYRT_ERR_UNSUPPORTED, "more than 8 dims", "rank 9 input");
+    expect_fail2(&m, TINYRT_ERR_UNSUPPORTED, "graph input 'x9' (at byte", "more than 8 dims",
+                 "rank 9 input");
   }
   {
     pb vi = {0}, ty = {0}, tt = {0}, sh = {0}, dim = {0};
@@ -1039,7 +1047,8 @@ static void test_bad_models(void) {
     pb_msg(&g, 11, &vi);
     relu_graph(&g);
     m = model(&g, 14);
-    expect_fail(&m, TINYRT_ERR_MODEL, "dim_value -3 at byte", "negative dim_value");
+    expect_fail2(&m, TINYRT_ERR_MODEL, "graph input 'negdim' (at byte", "dim_value -3 at byte",
+                 "negative dim_value");
   }
   {
     pb vi = {0};

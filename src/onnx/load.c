@@ -44,7 +44,6 @@ enum { N_INPUT = 1, N_OUTPUT = 2, N_NAME = 3, N_OP_TYPE = 4, N_ATTRIBUTE = 5, N_
 
 typedef struct loader {
   trt_graph *g;
-  const uint8_t *base;
   trt_onnx_ctx tc;
   tinyrt_error *err;
 } loader;
@@ -67,13 +66,12 @@ static int get_string(loader *L, const trt_wire *w, const trt_wire_field *f, con
   return trt_wire_name(w, f, field, s, len, L->err);
 }
 
-static int get_cstring(loader *L, const trt_wire *w, const trt_wire_field *f, const char *field,
-                       const char **out) {
-  const char *s = NULL;
-  size_t len = 0;
-  int rc = get_string(L, w, f, field, &s, &len);
+/* Free text (docs, producer): copied as a C string; a NUL inside only shortens it. */
+static int get_text(loader *L, const trt_wire *w, const trt_wire_field *f, const char *field,
+                    const char **out) {
+  int rc = trt_wire_expect(w, f, TRT_WIRE_LEN, field, L->err);
   if (rc) return rc;
-  *out = trt_arena_strndup(&L->g->arena, s, len);
+  *out = trt_arena_strndup(&L->g->arena, (const char *)f->data, f->len);
   return *out ? TINYRT_OK : nomem(L);
 }
 
@@ -178,6 +176,15 @@ static int parse_value_info(loader *L, const trt_wire *pw, const trt_wire_field 
   return TINYRT_OK;
 }
 
+/* Prefixes a ValueInfoProto error with what it declares and, when read by then, its name. */
+static int vi_error(loader *L, const char *what, const char *name, size_t len,
+                    const trt_wire_field *f) {
+  if (len)
+    return trt_error_prefix(L->err, "%s '%.*s' (at byte %zu)", what, msg_len(len), name,
+                            f->offset);
+  return trt_error_prefix(L->err, "%s at byte %zu", what, f->offset);
+}
+
 /* Sets a value's dtype/rank/dims from its declared type. `what` ("graph input", ...) is for
  * errors; graph inputs and outputs must be tensors of a known element type. */
 static int apply_type(loader *L, int vi, const vtype *t, const char *what) {
@@ -277,7 +284,7 @@ static int parse_node(loader *L, const trt_wire *gw, const trt_wire_field *nf, i
   if (name_len) {
     n->name = trt_arena_strndup(&L->g->arena, name, name_len);
   } else {
-    /* as ONNX Runtime names unnamed nodes, so profiles of both runtimes line up */
+    /* "<OpType>_<index>": errors and profiles need a name, and the index makes it stable */
     size_t cap = op_len + 16;
     char *synth = trt_arena_alloc(&L->g->arena, cap);
     if (synth) snprintf(synth, cap, "%.*s_%d", (int)op_len, op_type, index);
@@ -373,7 +380,7 @@ static int add_graph_input(loader *L, const trt_wire *gw, const trt_wire_field *
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return trt_error_prefix(L->err, "graph input at byte %zu", f->offset);
+  if (rc) return vi_error(L, "graph input", name, len, f);
   int vi = trt_graph_find_value(L->g, name, len);
   if (vi >= 0) {
     /* an input that is also an initializer is a constant with an overridable default in ONNX;
@@ -395,7 +402,7 @@ static int add_graph_output(loader *L, const trt_wire *gw, const trt_wire_field 
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return trt_error_prefix(L->err, "graph output at byte %zu", f->offset);
+  if (rc) return vi_error(L, "graph output", name, len, f);
   int vi = value_for(L, name, len);
   if (vi < 0) return nomem(L);
   trt_value *v = &L->g->values[vi];
@@ -414,7 +421,7 @@ static int add_value_info(loader *L, const trt_wire *gw, const trt_wire_field *f
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return trt_error_prefix(L->err, "value_info at byte %zu", f->offset);
+  if (rc) return vi_error(L, "value_info", name, len, f);
   /* annotations of values no node mentions describe nothing we run */
   int vi = trt_graph_find_value(L->g, name, len);
   if (vi < 0 || L->g->values[vi].kind != TRT_VALUE_INTERMEDIATE) return TINYRT_OK;
@@ -448,10 +455,10 @@ static int load_graph(loader *L, const trt_wire *mw, const trt_wire_field *gf) {
         break;
       }
       case G_NAME:
-        if ((rc = get_cstring(L, &w, &f, "name", &g->graph_name))) return rc;
+        if ((rc = get_text(L, &w, &f, "name", &g->graph_name))) return rc;
         break;
       case G_DOC:
-        if (!g->doc && (rc = get_cstring(L, &w, &f, "doc_string", &g->doc))) return rc;
+        if (!g->doc && (rc = get_text(L, &w, &f, "doc_string", &g->doc))) return rc;
         break;
       case G_SPARSE_INITIALIZER:
         return trt_error(L->err, TINYRT_ERR_UNSUPPORTED,
@@ -519,13 +526,13 @@ static int load_model(loader *L, const uint8_t *data, size_t size) {
         g->ir_version = (int64_t)f.v;
         break;
       case M_PRODUCER_NAME:
-        if ((rc = get_cstring(L, &w, &f, "producer_name", &g->producer_name))) return rc;
+        if ((rc = get_text(L, &w, &f, "producer_name", &g->producer_name))) return rc;
         break;
       case M_PRODUCER_VERSION:
-        if ((rc = get_cstring(L, &w, &f, "producer_version", &g->producer_version))) return rc;
+        if ((rc = get_text(L, &w, &f, "producer_version", &g->producer_version))) return rc;
         break;
       case M_DOC:
-        if ((rc = get_cstring(L, &w, &f, "doc_string", &g->doc))) return rc;
+        if ((rc = get_text(L, &w, &f, "doc_string", &g->doc))) return rc;
         break;
       case M_GRAPH:
         if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_LEN, "graph", L->err))) return rc;
@@ -583,7 +590,7 @@ int trt_onnx_load_buffer(const void *data, size_t size, const char *base_dir, tr
     return trt_error(err, TINYRT_ERR_ARGUMENT, "model buffer is NULL");
   static const uint8_t empty[1];
   const uint8_t *p = data ? data : empty;
-  loader L = {.g = g, .base = p, .err = err};
+  loader L = {.g = g, .err = err};
   L.tc.arena = &g->arena;
   L.tc.base = p;
   L.tc.in_place = true;
