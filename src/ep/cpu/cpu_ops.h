@@ -27,8 +27,9 @@ typedef struct cpu_node_state {
   void *packed_mem;
   float alpha;               /* Gemm */
   int act;                   /* trt_sgemm_act of fused GEMMs */
-  int64_t i0, i1;            /* op-specific integers (e.g. heads) */
-  float f0;                  /* op-specific float (e.g. epsilon) */
+  int64_t i0, i1, i2;        /* op-specific integers (e.g. heads) */
+  float f0, f1;              /* op-specific floats (e.g. epsilon) */
+  const float *bias;         /* a constant bias kept with the packed weights */
 } cpu_node_state;
 
 typedef struct cpu_op {
@@ -45,6 +46,8 @@ extern const cpu_op cpu_ops_norm[];
 extern const int cpu_ops_norm_count;
 extern const cpu_op cpu_ops_act[];
 extern const int cpu_ops_act_count;
+extern const cpu_op cpu_ops_fused[];
+extern const int cpu_ops_fused_count;
 
 /* --- helpers for supports() --------------------------------------------------------------- */
 
@@ -55,9 +58,10 @@ bool cpu_all_float(const trt_graph *g, const trt_node *n);
 /* The constant tensor of value v, or NULL when v is not a constant. */
 const trt_tensor *cpu_const(const trt_graph *g, int v);
 
-/* Packs constant B ([K,N], or [N,K] when trans_b) into st. */
+/* Packs constant B ([K,N], or [N,K] when trans_b) into st; with bias (may be NULL: none) a
+ * copy of the constant bias [N], scaled by bias_scale, is kept after it in st->bias. */
 int cpu_pack_b(const cpu_impl *cpu, cpu_node_state *st, const trt_tensor *b, bool trans_b,
-               tinyrt_error *err);
+               const trt_tensor *bias, float bias_scale, tinyrt_error *err);
 
 /* Splits rows [0, rows) into tasks of at least min_rows and runs fn(ctx, first, count) on the
  * pool. Small jobs run on the caller's thread (a hand-off costs more than the work). */

@@ -13,6 +13,7 @@ static const op_group groups[] = {
     {cpu_ops_matmul, &cpu_ops_matmul_count},
     {cpu_ops_norm, &cpu_ops_norm_count},
     {cpu_ops_act, &cpu_ops_act_count},
+    {cpu_ops_fused, &cpu_ops_fused_count},
 };
 
 static const cpu_op *find_op(const trt_graph *g, const trt_node *n) {
@@ -45,14 +46,28 @@ const trt_tensor *cpu_const(const trt_graph *g, int v) {
 }
 
 int cpu_pack_b(const cpu_impl *cpu, cpu_node_state *st, const trt_tensor *b, bool trans_b,
-               tinyrt_error *err) {
+               const trt_tensor *bias, float bias_scale, tinyrt_error *err) {
   int64_t k = trans_b ? b->dims[1] : b->dims[0], n = trans_b ? b->dims[0] : b->dims[1];
   size_t size = trt_sgemm_packed_size(cpu->isa, k, n);
   if (size == SIZE_MAX) return trt_error(err, TINYRT_ERR_SHAPE, "weights too large to pack");
-  st->packed_mem = trt_malloc(st->al, size ? size : 1);
+  size_t bias_off = (size + 63) & ~(size_t)63;
+  size_t total = bias_off + (bias ? (size_t)n * sizeof(float) : 0);
+  st->packed_mem = trt_malloc(st->al, total ? total : 1);
   if (!st->packed_mem) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory packing weights");
-  return trt_sgemm_pack(cpu->isa, b->data, b->dims[1], trans_b, k, n, st->packed_mem, size,
-                        &st->packed, err);
+  int rc = trt_sgemm_pack(cpu->isa, b->data, b->dims[1], trans_b, k, n, st->packed_mem, size,
+                          &st->packed, err);
+  if (rc || !bias) return rc;
+  if ((int64_t)trt_tensor_numel(bias) != n)
+    return trt_error(err, TINYRT_ERR_SHAPE, "bias has %zu elements, %lld expected",
+                     trt_tensor_numel(bias), (long long)n);
+  float *dst = (float *)((char *)st->packed_mem + bias_off);
+  for (int64_t j = 0; j < n; j++) {
+    float v;
+    memcpy(&v, (const char *)bias->data + j * 4, sizeof v);
+    dst[j] = bias_scale * v;
+  }
+  st->bias = dst;
+  return TINYRT_OK;
 }
 
 typedef struct rows_job {

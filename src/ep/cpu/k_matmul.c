@@ -1,6 +1,4 @@
 /* Matrix products on the CPU EP: MatMul and Gemm through the packed-weight SGEMM. */
-#include <string.h>
-
 #include "ep/cpu/cpu_ops.h"
 
 /* --- MatMul with constant 2-D weights: B packed once at bind ------------------------------- */
@@ -22,7 +20,7 @@ static int matmul_const_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, t
 static int matmul_const_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *n,
                              cpu_node_state *st, trt_kernel *kernel, tinyrt_error *err) {
   kernel->run = matmul_const_run;
-  return cpu_pack_b(cpu, st, cpu_const(g, n->inputs[1]), false, err);
+  return cpu_pack_b(cpu, st, cpu_const(g, n->inputs[1]), false, NULL, 1.0f, err);
 }
 
 /* --- MatMul of two run-time operands (attention scores, context): batched, broadcast ------ */
@@ -109,42 +107,18 @@ static bool gemm_supports(const trt_graph *g, const trt_node *n) {
 static int gemm_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
                     int n_out, tinyrt_error *err) {
   const cpu_node_state *st = k->state;
-  trt_sgemm_epilogue ep = {st->alpha, NULL, TRT_SGEMM_ACT_NONE, NULL, 0};
-  if (st->packed_mem && st->i0) ep.bias = (const float *)((const char *)st->packed_mem + st->i1);
+  trt_sgemm_epilogue ep = {st->alpha, st->bias, TRT_SGEMM_ACT_NONE, NULL, 0};
   return trt_sgemm_packed_run(k->pool, in[0].dims[0], in[0].data, in[0].dims[1], &st->packed,
                               out[0].data, st->packed.n, &ep, err);
 }
 
 static int gemm_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *n,
                      cpu_node_state *st, trt_kernel *kernel, tinyrt_error *err) {
-  const trt_tensor *b = cpu_const(g, n->inputs[1]);
-  bool trans_b = trt_attr_int(n, "transB", 0) != 0;
-  int64_t kd = trans_b ? b->dims[1] : b->dims[0], nd = trans_b ? b->dims[0] : b->dims[1];
-  size_t packed = trt_sgemm_packed_size(cpu->isa, kd, nd);
-  if (packed == SIZE_MAX) return trt_error(err, TINYRT_ERR_SHAPE, "weights too large to pack");
-  /* the bias (beta · C) is kept after the packed weights, 64-byte aligned */
-  size_t bias_off = (packed + 63) & ~(size_t)63;
-  size_t total = bias_off + (size_t)nd * sizeof(float);
-  st->packed_mem = trt_malloc(st->al, total);
-  if (!st->packed_mem) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory packing weights");
-  int rc = trt_sgemm_pack(cpu->isa, b->data, b->dims[1], trans_b, kd, nd, st->packed_mem, packed,
-                          &st->packed, err);
-  if (rc) return rc;
+  const trt_tensor *c = n->n_inputs > 2 ? cpu_const(g, n->inputs[2]) : NULL;
   st->alpha = trt_attr_float(n, "alpha", 1.0f);
-  if (n->n_inputs > 2 && n->inputs[2] >= 0) {
-    const trt_tensor *c = cpu_const(g, n->inputs[2]);
-    float beta = trt_attr_float(n, "beta", 1.0f);
-    float *bias = (float *)((char *)st->packed_mem + bias_off);
-    for (int64_t j = 0; j < nd; j++) {
-      float cj;
-      memcpy(&cj, (const char *)c->data + j * 4, sizeof cj); /* constants may be unaligned */
-      bias[j] = beta * cj;
-    }
-    st->i0 = 1;
-    st->i1 = (int64_t)bias_off;
-  }
   kernel->run = gemm_run;
-  return TINYRT_OK;
+  return cpu_pack_b(cpu, st, cpu_const(g, n->inputs[1]), trt_attr_int(n, "transB", 0) != 0, c,
+                    trt_attr_float(n, "beta", 1.0f), err);
 }
 
 const cpu_op cpu_ops_matmul[] = {
