@@ -175,6 +175,12 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
 
   if ((rc = resolve_ops(&s->g, err))) goto fail;
   if ((rc = apply_dim_overrides(&s->g, opts, err))) goto fail;
+  /* the model's parameters, before optimization adds (merged weights) or drops constants */
+  for (int v = 0; v < s->g.n_values; v++) {
+    const trt_value *val = &s->g.values[v];
+    if (val->kind == TRT_VALUE_CONSTANT && val->constant.dtype == TINYRT_FLOAT)
+      s->stats.n_parameters += (int64_t)trt_tensor_numel(&val->constant);
+  }
   if (!(s->opt_report = trt_calloc(&s->al, 1, sizeof *s->opt_report))) {
     rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory");
     goto fail;
@@ -212,11 +218,6 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
   s->stats.n_nodes = s->n_order;
   s->stats.n_nodes_loaded = s->n_nodes_loaded;
   s->stats.n_partitions = s->n_parts;
-  for (int v = 0; v < s->g.n_values; v++) {
-    const trt_value *val = &s->g.values[v];
-    if (val->kind == TRT_VALUE_CONSTANT && val->constant.dtype == TINYRT_FLOAT)
-      s->stats.n_parameters += (int64_t)trt_tensor_numel(&val->constant);
-  }
   uint64_t t_done = trt_now_ns();
   s->stats.session_init_ms = (double)(t_done - t_loaded) / 1e6;
   if (s->prof) {
