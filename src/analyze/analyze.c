@@ -60,6 +60,10 @@ static int cmp_node_by_ts(const void *a, const void *b) {
   return (x->node_index > y->node_index) - (x->node_index < y->node_index);
 }
 
+static int cmp_node_ptr_by_ts(const void *a, const void *b) {
+  return cmp_node_by_ts(*(trt_an_node *const *)a, *(trt_an_node *const *)b);
+}
+
 static int cmp_op_desc(const void *a, const void *b) {
   const trt_an_op *x = a, *y = b;
   if (x->total_ms != y->total_ms) return (x->total_ms < y->total_ms) - (x->total_ms > y->total_ms);
@@ -306,6 +310,39 @@ static int providers_and_preferred(trt_analysis *a, const trt_analyze_options *o
       a->fallback_ms += p->total_ms;
     }
   }
+  return TINYRT_OK;
+}
+
+/* ORT names the nodes its fusions create after the fusion ("BiasGelu", "BiasGelu_token_1"), so
+ * their names carry no layer. Such a node gets the layer of the nearest nodes with a layer before
+ * and after it in execution order (first kernel event), when those two agree. */
+static int infer_layers(trt_analysis *a, tinyrt_error *err) {
+  size_t n = a->n_nodes;
+  trt_an_node **order = malloc(n * sizeof *order);
+  int *before = malloc(n * sizeof *before);
+  if (!order || !before) {
+    free(order);
+    free(before);
+    return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu nodes", n);
+  }
+  for (size_t i = 0; i < n; i++) order[i] = &a->nodes[i];
+  sort_n(order, n, sizeof *order, cmp_node_ptr_by_ts);
+  int last = -1;
+  for (size_t i = 0; i < n; i++) {
+    before[i] = last;
+    if (order[i]->layer >= 0) last = order[i]->layer;
+  }
+  last = -1;
+  for (size_t i = n; i-- > 0;) {
+    trt_an_node *nd = order[i];
+    if (nd->layer >= 0) {
+      last = nd->layer;
+    } else if (!nd->fused && before[i] >= 0 && before[i] == last) {
+      nd->layer = last; /* inferred layers do not propagate: 'last' stays the named one */
+    }
+  }
+  free(order);
+  free(before);
   return TINYRT_OK;
 }
 
@@ -650,6 +687,7 @@ int trt_analyze(const trt_profile *prof, const trt_analyze_options *opt, trt_ana
   a->other_overhead_ms = a->overhead_ms - a->model_load_ms - a->session_init_ms - a->run_overhead_ms;
   if ((rc = providers_and_preferred(a, opt, err))) goto done;
   if (a->n_nodes) {
+    if ((rc = infer_layers(a, err))) goto done;
     if ((rc = partitions(a, err))) goto done;
     if ((rc = op_tables(a, err))) goto done;
   }

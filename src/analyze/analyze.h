@@ -33,7 +33,7 @@
 typedef struct trt_an_node {
   const char *name, *op, *provider;
   int64_t node_index; /* -1 when the profile does not give it */
-  int layer;          /* -1 outside transformer layers */
+  int layer;          /* from the name, else inferred from its neighbours; -1 outside layers */
   bool fused;         /* a fused provider node: a partition by itself */
   bool splits;        /* a fallback node with preferred-provider nodes before and after it */
   double first_ts;    /* us, its first kernel event */
