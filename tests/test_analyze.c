@@ -410,8 +410,32 @@ static void test_layer_inference(void) {
   trt_profile_free(&p);
 }
 
+/* A node that sees two input shapes across runs makes the dynamic-shape observation. */
+static void test_dynamic_shapes(void) {
+  const char *text =
+      "[{\"name\":\"a_kernel_time\",\"ts\":0,\"dur\":1,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"input_type_shape\":[{\"float\":[1,8]}]}},"
+      "{\"name\":\"a_kernel_time\",\"ts\":5,\"dur\":1,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"input_type_shape\":[{\"float\":[1,16]}]}},"
+      "{\"name\":\"a_kernel_time\",\"ts\":9,\"dur\":1,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"input_type_shape\":[{\"float\":[1,8]}]}}]";
+  trt_profile p;
+  trt_analysis a;
+  tinyrt_error err = {0};
+  CHECK_EQ_INT(trt_profile_parse(text, strlen(text), &p, &err), TINYRT_OK);
+  CHECK_EQ_INT(trt_analyze(&p, NULL, &a, &err), TINYRT_OK);
+  if (!err.code) {
+    CHECK_EQ_INT(a.max_shapes, 2);
+    CHECK(has_note(&a, "Input shapes change between runs"));
+    CHECK(has_text(a.recommendations, a.n_recommendations, "static shapes"));
+    trt_analysis_free(&a);
+  }
+  trt_profile_free(&p);
+}
+
 int main(void) {
   test_layer_inference();
+  test_dynamic_shapes();
   test_percentile();
   test_layers();
   test_tinyrt_profile();

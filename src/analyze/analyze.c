@@ -651,8 +651,8 @@ static int observe(trt_analysis *a, tinyrt_error *err) {
                  "Input shapes change between runs (up to %d distinct shapes per node): dynamic "
                  "shapes",
                  a->max_shapes));
-    TRY(add_rec(a, "Use static shapes (tinyrt --static, ORT's free-dimension override) when the "
-                   "input dimensions are known: the seed measured static b1 s128 32%% faster"));
+    TRY(add_rec(a, "Use static shapes (tinyrt bench --static, ORT's free-dimension override) "
+                   "when the input dimensions are known"));
   }
   return TINYRT_OK;
 nomem:
