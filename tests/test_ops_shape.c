@@ -71,6 +71,11 @@ static void test_gather(void) {
   oc_in(&c, TINYRT_STRING, 1, D(3), NULL);
   oc_in(&c, TINYRT_INT64, 1, D(1), NULL);
   CHECK_ERR(&c, oc_infer(&c, TRT_OP_GATHER), TINYRT_ERR_UNSUPPORTED, "string");
+  /* 8 rows of 2^61 elements overflow */
+  oc_init(&c, "Gather", 13);
+  oc_in(&c, TINYRT_FLOAT, 2, D(1, INT64_C(1) << 61), NULL);
+  oc_in(&c, TINYRT_INT64, 1, D(8), NULL);
+  CHECK_ERR(&c, oc_infer(&c, TRT_OP_GATHER), TINYRT_ERR_SHAPE, "too large");
 }
 
 static void test_shape_size(void) {
@@ -586,6 +591,11 @@ static void test_expand(void) {
   oc_in(&c, TINYRT_FLOAT, 2, D(3, 1), NULL);
   oc_in(&c, TINYRT_INT64, 1, D(2), I64(2, 4));
   CHECK_ERR(&c, oc_infer(&c, TRT_OP_EXPAND), TINYRT_ERR_SHAPE, "broadcast");
+  /* [2^32, 1] expanded by [1, 2^32]: 2^64 elements */
+  oc_init(&c, "Expand", 13);
+  oc_in(&c, TINYRT_FLOAT, 2, D(INT64_C(1) << 32, 1), NULL);
+  oc_in(&c, TINYRT_INT64, 1, D(2), I64(1, INT64_C(1) << 32));
+  CHECK_ERR(&c, oc_infer(&c, TRT_OP_EXPAND), TINYRT_ERR_SHAPE, "too large");
 }
 
 static void test_constants(void) {

@@ -341,6 +341,8 @@ void trt_plan_release_dynamic(const trt_exec_env *env, const trt_plan *p, trt_ru
 static int run_dynamic_step(const trt_exec_env *env, const trt_plan *p, trt_run_ctx *c,
                             const trt_node *n, trt_tensor *in, trt_tensor *outs, void **scratch,
                             size_t *scratch_bytes, tinyrt_error *err) {
+  /* absent outputs must reach the kernel as NULL data, not whatever the last step left */
+  memset(outs, 0, sizeof *outs * (size_t)n->n_outputs);
   trt_infer_ctx ic = {n, trt_graph_opset(env->g, n->domain), n->n_inputs, in, n->n_outputs, outs};
   int rc = trt_op_get(n->op)->infer(&ic, err);
   if (rc == TRT_NEED_VALUE)

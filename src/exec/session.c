@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "exec/threadpool.h"
+#include "exec/typeinfer.h"
 #include "onnx/onnx.h"
 #include "opt/optimizer.h"
 
@@ -174,15 +175,18 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
   if ((rc = apply_dim_overrides(&s->g, opts, err))) goto fail;
   if ((rc = trt_optimize(&s->g, opts, err))) goto fail;
   if ((rc = trt_graph_topo_order(&s->g, &s->order, &s->n_order, err))) goto fail;
-  if ((rc = trt_ep_list_create(&s->al, &s->opts, &s->eps, &s->n_eps, err))) goto fail;
-  if ((rc = trt_partition_graph(&s->g, s->order, s->n_order, s->eps, s->n_eps, &s->parts,
-                                &s->n_parts, err)))
-    goto fail;
   s->kernels = trt_calloc(&s->al, (size_t)s->g.n_nodes + 1, sizeof *s->kernels);
   if (!s->kernels) {
     rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory");
     goto fail;
   }
+  /* types first: providers decide what they claim by the dtypes of a node's values */
+  s->env = (trt_exec_env){&s->al, &s->g, s->order, s->n_order, NULL, s->kernels, NULL};
+  if ((rc = trt_infer_graph_types(&s->env, &s->g, err))) goto fail;
+  if ((rc = trt_ep_list_create(&s->al, &s->opts, &s->eps, &s->n_eps, err))) goto fail;
+  if ((rc = trt_partition_graph(&s->g, s->order, s->n_order, s->eps, s->n_eps, &s->parts,
+                                &s->n_parts, err)))
+    goto fail;
   for (int i = 0; i < s->n_order; i++) {
     trt_node *n = &s->g.nodes[s->order[i]];
     const trt_ep *ep = s->eps[n->ep];

@@ -46,13 +46,14 @@ static void strided_copy(char *dst, const char *src, int rank, const int64_t *di
   }
 }
 
-/* Row-major element strides of dims. */
-static void dense_strides(int rank, const int64_t *dims, int64_t *strides) {
-  int64_t s = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= dims[i];
-  }
+/* Outputs whose element count overflows are refused here rather than left to the allocator
+ * (a hostile model can ask for [2^32, 1] expanded by [1, 2^32]). */
+static int check_numel(const trt_tensor *y, tinyrt_error *err) {
+  char s[160];
+  if (trt_shape_numel(y->rank, y->dims) < 0)
+    return trt_error(err, TINYRT_ERR_SHAPE, "output shape %s is too large",
+                     trt_shape_str(y->rank, y->dims, s, sizeof s));
+  return TINYRT_OK;
 }
 
 /* ---- Gather ------------------------------------------------------------------------------ */
@@ -67,7 +68,7 @@ int trt_gather_infer(trt_infer_ctx *c, tinyrt_error *err) {
   if (rc) return rc;
   if (idx->dtype != TINYRT_INT64 && idx->dtype != TINYRT_INT32)
     return trt_error(err, TINYRT_ERR_MODEL, "indices must be int64 or int32, got %s",
-                     tinyrt_dtype_name(idx->dtype));
+                     trt_dtype_label(idx->dtype));
   if (x->rank < 1) return trt_error(err, TINYRT_ERR_SHAPE, "data must have rank >= 1, not 0");
   if ((rc = gather_axis(c->node, x->rank, &axis, err))) return rc;
   int out_rank = x->rank - 1 + idx->rank;
@@ -80,7 +81,7 @@ int trt_gather_infer(trt_infer_ctx *c, tinyrt_error *err) {
   for (int i = 0; i < axis; i++) y->dims[y->rank++] = x->dims[i];
   for (int i = 0; i < idx->rank; i++) y->dims[y->rank++] = idx->dims[i];
   for (int i = axis + 1; i < x->rank; i++) y->dims[y->rank++] = x->dims[i];
-  return TINYRT_OK;
+  return check_numel(y, err);
 }
 
 int trt_gather_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out, int n_out,
@@ -135,7 +136,7 @@ int trt_concat_infer(trt_infer_ctx *c, tinyrt_error *err) {
     char s0[160], si[160];
     if (x->dtype != x0->dtype)
       return trt_error(err, TINYRT_ERR_MODEL, "input %d is %s but input 0 is %s", i,
-                       tinyrt_dtype_name(x->dtype), tinyrt_dtype_name(x0->dtype));
+                       trt_dtype_label(x->dtype), trt_dtype_label(x0->dtype));
     bool same = x->rank == x0->rank;
     for (int d = 0; same && d < x->rank; d++) same = d == axis || x->dims[d] == x0->dims[d];
     if (!same)
@@ -143,9 +144,10 @@ int trt_concat_infer(trt_infer_ctx *c, tinyrt_error *err) {
                        "input %d has shape %s, which does not fit input 0's %s on axis %d", i,
                        trt_shape_str(x->rank, x->dims, si, sizeof si),
                        trt_shape_str(x0->rank, x0->dims, s0, sizeof s0), axis);
-    y->dims[axis] += x->dims[axis];
+    if (__builtin_add_overflow(y->dims[axis], x->dims[axis], &y->dims[axis]))
+      return trt_error(err, TINYRT_ERR_SHAPE, "the sizes of axis %d overflow", axis);
   }
-  return TINYRT_OK;
+  return check_numel(y, err);
 }
 
 int trt_concat_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out, int n_out,
@@ -214,7 +216,7 @@ int trt_transpose_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_ten
   int rc = transpose_perm(k->node, x->rank, perm, err);
   if (rc) return rc;
   size_t esize = tinyrt_dtype_size(x->dtype);
-  dense_strides(x->rank, x->dims, in_strides);
+  trt_dense_strides(x->rank, x->dims, in_strides);
   for (int i = 0; i < x->rank; i++) strides[i] = in_strides[perm[i]] * (int64_t)esize;
   strided_copy(out[0].data, x->data, out[0].rank, out[0].dims, strides, esize);
   return TINYRT_OK;
@@ -323,7 +325,7 @@ int trt_slice_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor 
   if (trt_tensor_numel(&out[0]) == 0) return TINYRT_OK;
   size_t esize = tinyrt_dtype_size(x->dtype);
   int64_t in_strides[TRT_MAX_RANK], strides[TRT_MAX_RANK];
-  dense_strides(x->rank, x->dims, in_strides);
+  trt_dense_strides(x->rank, x->dims, in_strides);
   const char *src = x->data;
   for (int a = 0; a < x->rank; a++) {
     src += p.start[a] * in_strides[a] * (int64_t)esize;
@@ -360,7 +362,7 @@ int trt_split_infer(trt_infer_ctx *c, tinyrt_error *err) {
       const trt_tensor *t = &c->in[1];
       if (t->dtype != TINYRT_INT64 && t->dtype != TINYRT_INT32)
         return trt_error(err, TINYRT_ERR_MODEL, "split must be int64, got %s",
-                         tinyrt_dtype_name(t->dtype));
+                         trt_dtype_label(t->dtype));
       if (t->rank != 1) return trt_error(err, TINYRT_ERR_MODEL, "split must be 1-D");
       if (!t->data) return TRT_NEED_VALUE;
       s.t = t;
@@ -443,7 +445,8 @@ int trt_expand_infer(trt_infer_ctx *c, tinyrt_error *err) {
   if ((rc = trt_read_shape_input(&c->in[1], shape, &n, err))) return rc;
   trt_tensor *y = &c->out[0];
   y->dtype = x->dtype;
-  return trt_broadcast_shapes(x->rank, x->dims, n, shape, &y->rank, y->dims, err);
+  if ((rc = trt_broadcast_shapes(x->rank, x->dims, n, shape, &y->rank, y->dims, err))) return rc;
+  return check_numel(y, err);
 }
 
 int trt_expand_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out, int n_out,
@@ -451,7 +454,7 @@ int trt_expand_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor
   const trt_tensor *x = &in[0], *y = &out[0];
   size_t esize = tinyrt_dtype_size(x->dtype);
   int64_t in_strides[TRT_MAX_RANK], strides[TRT_MAX_RANK];
-  dense_strides(x->rank, x->dims, in_strides);
+  trt_dense_strides(x->rank, x->dims, in_strides);
   int lead = y->rank - x->rank;
   for (int i = 0; i < y->rank; i++) {
     int xi = i - lead;

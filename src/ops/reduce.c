@@ -19,14 +19,6 @@ static inline void odometer_next(int n, const int64_t *dims, const int64_t *stri
   }
 }
 
-static void dense_strides(int rank, const int64_t *dims, int64_t *strides) {
-  int64_t s = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= dims[i];
-  }
-}
-
 static bool is_float_type(tinyrt_dtype dt) { return dt == TINYRT_FLOAT || dt == TINYRT_DOUBLE; }
 
 /* ---- ReduceMean, ReduceSum --------------------------------------------------------------- */
@@ -65,7 +57,7 @@ static int reduce_infer(trt_infer_ctx *c, int input_since, tinyrt_error *err) {
   if (x->dtype != TINYRT_FLOAT && x->dtype != TINYRT_DOUBLE && x->dtype != TINYRT_INT32 &&
       x->dtype != TINYRT_INT64)
     return trt_error(err, TINYRT_ERR_UNSUPPORTED, "unsupported element type %s",
-                     tinyrt_dtype_name(x->dtype));
+                     trt_dtype_label(x->dtype));
   bool reduced[TRT_MAX_RANK], noop;
   int rc = reduce_axes(c->node, c->opset, input_since, c->in, c->n_in, reduced, &noop, err);
   if (rc) return rc;
@@ -122,7 +114,7 @@ static int reduce_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_ten
   }
   reduce_plan p = {0};
   int64_t strides[TRT_MAX_RANK];
-  dense_strides(x->rank, x->dims, strides);
+  trt_dense_strides(x->rank, x->dims, strides);
   p.n_out = p.n_red = 1;
   for (int i = 0; i < x->rank; i++) {
     if (reduced[i]) {
@@ -151,7 +143,7 @@ static int reduce_ref(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_ten
       break;
     default:
       return trt_error(err, TINYRT_ERR_UNSUPPORTED, "unsupported element type %s",
-                       tinyrt_dtype_name(x->dtype));
+                       trt_dtype_label(x->dtype));
   }
   return TINYRT_OK;
 }
@@ -192,7 +184,7 @@ static int softmax_infer(trt_infer_ctx *c, tinyrt_error *err) {
   const trt_tensor *x = &c->in[0];
   if (!is_float_type(x->dtype))
     return trt_error(err, TINYRT_ERR_UNSUPPORTED, "unsupported element type %s",
-                     tinyrt_dtype_name(x->dtype));
+                     trt_dtype_label(x->dtype));
   size_t outer, n, inner;
   int rc = softmax_layout(c->node, c->opset, x, &outer, &n, &inner, err);
   if (rc) return rc;
@@ -240,9 +232,9 @@ static int ln_param_strides(const trt_tensor *t, const char *what, int nr, const
   char st[160], sn[160];
   if (t->dtype != TINYRT_FLOAT)
     return trt_error(err, TINYRT_ERR_MODEL, "%s is %s, not float like X", what,
-                     tinyrt_dtype_name(t->dtype));
+                     trt_dtype_label(t->dtype));
   int64_t dense[TRT_MAX_RANK];
-  dense_strides(t->rank, t->dims, dense);
+  trt_dense_strides(t->rank, t->dims, dense);
   for (int i = 0; i < t->rank - nr; i++)
     if (t->dims[i] != 1) goto mismatch;
   for (int i = 0; i < nr; i++) {
@@ -271,7 +263,7 @@ static int ln_make_plan(const trt_node *node, const trt_tensor *in, int n_in, ln
   const trt_tensor *x = &in[0];
   if (x->dtype != TINYRT_FLOAT)
     return trt_error(err, TINYRT_ERR_UNSUPPORTED, "unsupported element type %s",
-                     tinyrt_dtype_name(x->dtype));
+                     trt_dtype_label(x->dtype));
   if (x->rank < 1) return trt_error(err, TINYRT_ERR_SHAPE, "X must have rank >= 1, not 0");
   int64_t stash = trt_attr_int(node, "stash_type", 1);
   if (stash != TINYRT_FLOAT)

@@ -360,11 +360,11 @@ static int range_infer(trt_infer_ctx *c, tinyrt_error *err) {
   if (dt != TINYRT_FLOAT && dt != TINYRT_DOUBLE && dt != TINYRT_INT16 && dt != TINYRT_INT32 &&
       dt != TINYRT_INT64)
     return trt_error(err, TINYRT_ERR_UNSUPPORTED, "unsupported element type %s",
-                     tinyrt_dtype_name(dt));
+                     trt_dtype_label(dt));
   for (int i = 0; i < 3; i++) {
     if (c->in[i].dtype != dt)
       return trt_error(err, TINYRT_ERR_MODEL, "%s is %s but start is %s", names[i],
-                       tinyrt_dtype_name(c->in[i].dtype), tinyrt_dtype_name(dt));
+                       trt_dtype_label(c->in[i].dtype), trt_dtype_label(dt));
     if (trt_tensor_numel(&c->in[i]) != 1 || c->in[i].rank > 1)
       return trt_error(err, TINYRT_ERR_SHAPE, "%s must be a scalar", names[i]);
   }

@@ -1,14 +1,14 @@
-/* Internals shared by the two files of the shape group: shape.c (ops that compute or only
+/* Internals shared by the two files of the shape group, shape.c (ops that compute or only
  * re-label shapes: Shape, Size, Reshape, Unsqueeze, Squeeze, Constant, ConstantOfShape, Range,
  * and the group's table) and movement.c (ops that move elements: Gather, Concat, Transpose,
- * Slice, Split, Expand). Every op here copies elements as opaque blocks of the element size, so
- * they work for any fixed-size dtype. */
+ * Slice, Split, Expand); reduce.c uses the axis and int-list readers too. The shape-group ops
+ * copy elements as opaque blocks of the element size, so they work for any fixed-size dtype. */
 #ifndef TRT_SHAPE_GROUP_H
 #define TRT_SHAPE_GROUP_H
 
 #include <string.h>
 
-#include "ops/ops.h"
+#include "ops/op_util.h"
 
 /* Optional input i was given (absent optional inputs have dtype UNDEFINED). */
 static inline bool trt_in_present(const trt_tensor *in, int n_in, int i) {
@@ -21,7 +21,7 @@ static inline int trt_copyable_dtype(tinyrt_dtype dt, const char *what, size_t *
   size_t s = tinyrt_dtype_size(dt);
   if (s == 0)
     return trt_error(err, TINYRT_ERR_UNSUPPORTED, "%s has unsupported element type %s", what,
-                     tinyrt_dtype_name(dt));
+                     trt_dtype_label(dt));
   if (esize) *esize = s;
   return TINYRT_OK;
 }
@@ -32,7 +32,7 @@ static inline int trt_read_int_list(const trt_tensor *t, const char *what, int m
                                     int64_t *vals, int *n, tinyrt_error *err) {
   if (t->dtype != TINYRT_INT64 && t->dtype != TINYRT_INT32)
     return trt_error(err, TINYRT_ERR_MODEL, "%s must be int64 (or int32), got %s", what,
-                     tinyrt_dtype_name(t->dtype));
+                     trt_dtype_label(t->dtype));
   if (t->rank > 1)
     return trt_error(err, TINYRT_ERR_MODEL, "%s must be 1-D, got rank %d", what, t->rank);
   size_t count = trt_tensor_numel(t);
@@ -103,6 +103,15 @@ static inline size_t trt_dims_prod(const int64_t *dims, int from, int to) {
   size_t p = 1;
   for (int i = from; i < to; i++) p *= (size_t)dims[i];
   return p;
+}
+
+/* Row-major element strides of dims. */
+static inline void trt_dense_strides(int rank, const int64_t *dims, int64_t *strides) {
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= dims[i];
+  }
 }
 
 /* movement.c */

@@ -10,6 +10,7 @@ typedef struct cli_command {
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 
 #endif

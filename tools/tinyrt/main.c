@@ -8,6 +8,7 @@
 static const cli_command commands[] = {
     {"run", "run a model once and write its outputs as .npy", cmd_run},
     {"bench", "measure latency and throughput at one or more shapes", cmd_bench},
+    {"inspect", "describe a model: I/O, architecture, graph, providers, partitions", cmd_inspect},
     {"analyze", "where the time goes in a tinyrt or ONNX Runtime profile", cmd_analyze},
     {NULL, NULL, NULL},
 };
