@@ -104,6 +104,21 @@ int cmd_run(int argc, char **argv) {
     return 1;
   }
   n_inputs = tinyrt_input_count(s);
+  /* A static-shape copy (tinyrt optimize) has no names left; silently running it at its own
+   * sizes would look like a run at the sizes asked for. */
+  for (int k = 0; k < dims.n; k++) {
+    bool found = false;
+    for (int i = 0; i < n_inputs && !found; i++) {
+      tinyrt_io_info info;
+      tinyrt_input_info(s, i, &info);
+      for (int d = 0; d < info.rank; d++)
+        found |= info.dim_names[d] && !strcmp(info.dim_names[d], dims.d[k].name);
+    }
+    if (!found)
+      fprintf(stderr, "tinyrt run: warning: no input has a symbolic dim '%s' (--shape %s=%lld "
+              "is ignored; a dim the model fixes takes only its fixed size)\n",
+              dims.d[k].name, dims.d[k].name, (long long)dims.d[k].value);
+  }
   /* Symbolic dims not given with --shape are taken from the --input files. */
   for (int f = 0; f < n_files; f++) {
     size_t klen = (size_t)(strchr(files[f].name, '=') - files[f].name);
