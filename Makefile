@@ -24,5 +24,9 @@ run: build
 test: build-test
 	cd build-test && ctest --output-on-failure -j$(JOBS)
 
+# tinyrt against ONNX Runtime (onnxruntime-node, installed into build/ort on first use); ~5 min.
+bench: build
+	bench/vs_onnxruntime
+
 clean:
 	rm -rf build build-test
