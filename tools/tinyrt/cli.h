@@ -8,4 +8,7 @@ typedef struct cli_command {
   int (*main)(int argc, char **argv); /* argv[0] is the subcommand name */
 } cli_command;
 
+int cmd_serve(int argc, char **argv);
+int cmd_loadgen(int argc, char **argv);
+
 #endif

@@ -6,6 +6,9 @@
 #include "tinyrt.h"
 
 static const cli_command commands[] = {
+    {"serve", "serve a model over HTTP (Open Inference Protocol v2) with dynamic batching",
+     cmd_serve},
+    {"loadgen", "load a running server: throughput and latency percentiles", cmd_loadgen},
     {NULL, NULL, NULL},
 };
 
