@@ -547,6 +547,28 @@ def check_timeout(tinyrt, model):
             srv.stop(signal.SIGKILL)
 
 
+def check_loadgen(tinyrt, srv):
+    """A short `tinyrt loadgen` run against the server: a JSON report without failures."""
+    out = subprocess.run([tinyrt, "loadgen", "http://127.0.0.1:%d" % srv.port, "--model", MODEL,
+                          "--concurrency", "4", "--duration", "1", "--warmup", "0.2",
+                          "--seq-len", "8-32", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    try:
+        rep = json.loads(out.stdout)
+    except ValueError:
+        rep = {}
+    check(out.returncode == 0 and rep.get("requests", 0) > 0 and rep.get("failed") == 0 and
+          rep["latency_ms"]["p99"] >= rep["latency_ms"]["p50"] > 0 and
+          rep.get("throughput_infer_per_s", 0) > 0,
+          "loadgen: exit %s %r %r" % (out.returncode, out.stdout[:400], out.stderr[:400]))
+    out = subprocess.run([tinyrt, "loadgen", "http://127.0.0.1:%d" % srv.port, "--model", MODEL,
+                          "--concurrency", "2", "--duration", "0.5", "--warmup", "0",
+                          "--json-tensors", "--output", "pooler_output", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    check(out.returncode == 0, "loadgen with JSON tensors: %r %r" % (out.stdout[:300], out.stderr[:300]))
+    alive(srv, "loadgen")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tinyrt", required=True)
@@ -566,6 +588,7 @@ def main():
         check_errors(main_srv, args.vocab_size)
         check_body_limit(main_srv, limit)
         check_stalled_client(main_srv)
+        check_loadgen(args.tinyrt, main_srv)
         code = main_srv.stop(signal.SIGTERM)
         check(code == 0, "SIGTERM exits 0 (got %s)" % code)
     finally:
