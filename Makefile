@@ -24,5 +24,9 @@ run: build
 test: build-test
 	cd build-test && ctest --output-on-failure -j$(JOBS)
 
+# The serving targets (throughput with and without batching, p99, mixed-length equality, soak).
+bench-serve: build
+	bench/serve_bench.sh build/tinyrt $(MODEL)
+
 clean:
 	rm -rf build build-test
