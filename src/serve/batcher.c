@@ -49,9 +49,7 @@ static int64_t row_limit(const trt_srv_batcher *b) {
   return b->sig->batchable ? b->opts.max_batch : 1;
 }
 
-static void finish(trt_srv_batcher *b, trt_srv_job *job, int status, trt_srv_outcome outcome,
-                   const char *msg) {
-  (void)b;
+static void finish(trt_srv_job *job, int status, trt_srv_outcome outcome, const char *msg) {
   job->status = status;
   job->outcome = outcome;
   snprintf(job->error, sizeof job->error, "%s", msg ? msg : "");
@@ -302,7 +300,7 @@ static void run_batch(trt_srv_batcher *b, trt_srv_job **jobs, int n) {
     job->t_start_ns = now;
     trt_srv_metrics_queue(b->metrics, (double)(now - job->t_submit_ns) * 1e-9);
     if (job->gone && job->gone(job)) {
-      finish(b, job, 499, TRT_SRV_CANCELLED, "the client closed the connection");
+      finish(job, 499, TRT_SRV_CANCELLED, "the client closed the connection");
       continue;
     }
     jobs[m++] = job;
@@ -315,12 +313,12 @@ static void run_batch(trt_srv_batcher *b, trt_srv_job **jobs, int n) {
   if (rc == TINYRT_OK) {
     for (int j = 0; j < m; j++) {
       jobs[j]->batch_rows = rows;
-      finish(b, jobs[j], 200, TRT_SRV_OK, NULL);
+      finish(jobs[j], 200, TRT_SRV_OK, NULL);
     }
     return;
   }
   if (m == 1) {
-    finish(b, jobs[0], status_of(rc), status_of(rc) == 400 ? TRT_SRV_BAD_REQUEST : TRT_SRV_ERROR,
+    finish(jobs[0], status_of(rc), status_of(rc) == 400 ? TRT_SRV_BAD_REQUEST : TRT_SRV_ERROR,
            err.message);
     return;
   }
@@ -331,9 +329,9 @@ static void run_batch(trt_srv_batcher *b, trt_srv_job **jobs, int n) {
     int rc1 = run_jobs(b, &jobs[j], 1, &e1);
     jobs[j]->batch_rows = (int)jobs[j]->rows;
     if (rc1 == TINYRT_OK)
-      finish(b, jobs[j], 200, TRT_SRV_OK, NULL);
+      finish(jobs[j], 200, TRT_SRV_OK, NULL);
     else
-      finish(b, jobs[j], status_of(rc1),
+      finish(jobs[j], status_of(rc1),
              status_of(rc1) == 400 ? TRT_SRV_BAD_REQUEST : TRT_SRV_ERROR, e1.message);
   }
 }
@@ -366,7 +364,7 @@ static void *runner(void *arg) {
       b->n_queued--;
       pthread_mutex_unlock(&b->mu);
       trt_srv_metrics_queue(b->metrics, (double)(now - job->t_submit_ns) * 1e-9);
-      finish(b, job, 503, TRT_SRV_TIMEOUT, "Request timeout expired");
+      finish(job, 503, TRT_SRV_TIMEOUT, "Request timeout expired");
       pthread_mutex_lock(&b->mu);
       continue;
     }

@@ -478,8 +478,7 @@ int trt_srv_server_start(const trt_srv_server_opts *opts, const trt_srv_model *m
       flags, (uint16_t)opts->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_log,
       NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opts->http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-      (unsigned)opts->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256u << 10),
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+      (unsigned)opts->idle_timeout_s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   if (!s->daemon) {
     rc = trt_error(err, TINYRT_ERR_IO, "cannot listen on %s port %d (in use, or not an address of"
                    " this machine?)", opts->host, opts->port);

@@ -638,6 +638,14 @@ static int parse_args(int argc, char **argv, opts *o) {
   return 0;
 }
 
+/* s as a JSON string literal (malloc'd), or NULL. */
+static char *json_str(const char *s) {
+  cJSON *e = cJSON_CreateString(s);
+  char *text = e ? cJSON_PrintUnformatted(e) : NULL;
+  cJSON_Delete(e);
+  return text;
+}
+
 static void report(const opts *o, const results *r, double measured_s, const server_stats *s0,
                    const server_stats *s1) {
   double *v = r->lat_ms;
@@ -654,12 +662,14 @@ static void report(const opts *o, const results *r, double measured_s, const ser
                          : 0;
   double rows = have_srv ? (s1->rows_sum - s0->rows_sum) / (s1->batches - s0->batches) : 0;
   if (o->json_out) {
-    printf("{\"url\":\"%s\",\"model\":\"%s\",\"concurrency\":%d,\"batch\":%d,\"seq_len\":[%d,%d],"
+    char *url = json_str(o->url), *model = json_str(o->model);
+    printf("{\"url\":%s,\"model\":%s,\"concurrency\":%d,\"batch\":%d,\"seq_len\":[%d,%d],"
            "\"duration_s\":%.3f,\"requests\":%lld,\"failed\":%lld,\"transport_errors\":%lld,"
            "\"throughput_infer_per_s\":%.2f,\"throughput_requests_per_s\":%.2f,"
            "\"latency_ms\":{\"avg\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
            "\"max\":%.3f}",
-           o->url, o->model, o->concurrency, o->batch, o->seq_min, o->seq_max, measured_s, r->ok,
+           url ? url : "\"\"", model ? model : "\"\"", o->concurrency, o->batch, o->seq_min,
+           o->seq_max, measured_s, r->ok,
            r->failed, r->transport_errors, ips, rps, avg, pct(v, n, 0.50), pct(v, n, 0.90),
            pct(v, n, 0.95), pct(v, n, 0.99), mx);
     if (have_srv)
@@ -669,13 +679,13 @@ static void report(const opts *o, const results *r, double measured_s, const ser
            r->status_counts[2], r->status_counts[4], r->status_counts[5],
            r->status_counts[0] + r->status_counts[1] + r->status_counts[3]);
     if (r->first_error[0]) {
-      cJSON *e = cJSON_CreateString(r->first_error);
-      char *es = e ? cJSON_PrintUnformatted(e) : NULL;
+      char *es = json_str(r->first_error);
       printf(",\"first_error\":%s", es ? es : "\"\"");
       free(es);
-      cJSON_Delete(e);
     }
     printf("}\n");
+    free(url);
+    free(model);
     return;
   }
   printf("tinyrt loadgen: %s model %s, concurrency %d, batch %d, seq %d", o->url, o->model,
@@ -802,6 +812,12 @@ int cmd_loadgen(int argc, char **argv) {
       }
       if (t_done < end) {
         if (!conn_start(ep, c, &t, &bodies[next_body++ % N_BODIES])) {
+          /* cannot reconnect: this slot of concurrency is lost, and says so */
+          res.failed++;
+          res.transport_errors++;
+          if (!res.first_error[0])
+            snprintf(res.first_error, sizeof res.first_error, "cannot reconnect: %s",
+                     strerror(errno));
           conn_close(ep, c);
           active--;
         }
