@@ -279,6 +279,14 @@ def check_inference(srv):
     st, _, b = srv.infer(req)
     check(st == 200 and json.loads(b).get("id") == "request-42" and
           json.loads(b).get("model_name") == MODEL, "id is echoed")
+    for path in ("/v2/models/%s/stats" % MODEL, "/v2/models/stats"):
+        st, _, b = srv.request("GET", path)
+        ms = json.loads(b)["model_stats"][0] if st == 200 else {}
+        inf = ms.get("inference_stats", {})
+        check(st == 200 and ms.get("name") == MODEL and inf["success"]["count"] >= 7 and
+              inf["success"]["ns"] > 0 and inf["queue"]["count"] >= 7 and
+              ms["execution_count"] >= 1 and inf["compute_infer"]["count"] == ms["inference_count"],
+              "GET %s: %s %r" % (path, st, b[:400]))
     two = outputs_of(*srv.infer(json_request(None, rows=[ids, ids])))
     check(two["pooler_output"][0] == [2, shape_p[1]] and
           two["pooler_output"][1] == flat["pooler_output"][1] * 2, "a request with 2 rows")

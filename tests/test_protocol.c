@@ -366,6 +366,23 @@ static void test_format_meta(void) {
   CHECK_EQ_INT(trt_srv_format_server_meta(&b), 0);
   CHECK_STR_CONTAINS(b.data, "\"binary_tensor_data\"");
   free(b.data);
+  trt_srv_stats st = {.success = 5, .success_s = 0.5, .fail = 1, .queued = 6, .queue_s = 0.001,
+                      .executions = 2, .inferences = 5, .compute_per_request_s = 0.25};
+  CHECK_EQ_INT(trt_srv_format_stats("bert", &st, &b), 0);
+  root = json_of(&b);
+  cJSON *ms = root ? cJSON_GetArrayItem(cJSON_GetObjectItem(root, "model_stats"), 0) : NULL;
+  cJSON *inf = ms ? cJSON_GetObjectItem(ms, "inference_stats") : NULL;
+  CHECK(inf != NULL);
+  if (inf) {
+    CHECK_EQ_INT(cJSON_GetObjectItem(ms, "execution_count")->valueint, 2);
+    CHECK_EQ_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(inf, "success"), "count")->valueint, 5);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(inf, "success"), "ns")->valuedouble == 5e8);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(inf, "queue"), "ns")->valuedouble == 1e6);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(inf, "compute_infer"), "ns")->valuedouble ==
+          2.5e8);
+  }
+  cJSON_Delete(root);
+  free(b.data);
   CHECK_EQ_INT(trt_srv_format_error("bad \"quote\"\n", &b), 0);
   CHECK(!strcmp(b.data, "{\"error\":\"bad \\\"quote\\\"\\n\"}"));
   free(b.data);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/common.h"
 
@@ -29,6 +30,8 @@ static const char *const outcome_names[TRT_SRV_OUTCOME_COUNT] = {
 
 typedef struct counters {
   uint64_t outcomes[TRT_SRV_OUTCOME_COUNT];
+  double fail_s, compute_per_request_s;
+  uint64_t last_inference_ms;
   uint64_t executions, inferences;
   histo batch_rows, request_time, queue_time, compute_time;
 } counters;
@@ -70,9 +73,17 @@ void trt_srv_metrics_destroy(trt_srv_metrics *m) {
 
 void trt_srv_metrics_request(trt_srv_metrics *m, trt_srv_outcome outcome, double seconds) {
   if (!m || outcome < 0 || outcome >= TRT_SRV_OUTCOME_COUNT) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
   pthread_mutex_lock(&m->mu);
   m->c.outcomes[outcome]++;
-  if (outcome == TRT_SRV_OK) observe(&m->c.request_time, time_bounds, N_TIME, seconds);
+  if (outcome == TRT_SRV_OK) {
+    observe(&m->c.request_time, time_bounds, N_TIME, seconds);
+    m->c.last_inference_ms = ms;
+  } else {
+    m->c.fail_s += seconds;
+  }
   pthread_mutex_unlock(&m->mu);
 }
 
@@ -90,6 +101,26 @@ void trt_srv_metrics_batch(trt_srv_metrics *m, int rows, int requests, double se
   m->c.inferences += (uint64_t)requests;
   observe(&m->c.batch_rows, batch_bounds, N_BATCH, rows);
   observe(&m->c.compute_time, time_bounds, N_TIME, seconds);
+  m->c.compute_per_request_s += seconds * requests;
+  pthread_mutex_unlock(&m->mu);
+}
+
+void trt_srv_metrics_stats(trt_srv_metrics *m, trt_srv_stats *out) {
+  memset(out, 0, sizeof *out);
+  if (!m) return;
+  pthread_mutex_lock(&m->mu);
+  const counters *c = &m->c;
+  out->success = c->outcomes[TRT_SRV_OK];
+  for (int i = 1; i < TRT_SRV_OUTCOME_COUNT; i++) out->fail += c->outcomes[i];
+  out->success_s = c->request_time.sum;
+  out->fail_s = c->fail_s;
+  out->queued = c->queue_time.count;
+  out->queue_s = c->queue_time.sum;
+  out->executions = c->executions;
+  out->inferences = c->inferences;
+  out->compute_s = c->compute_time.sum;
+  out->compute_per_request_s = c->compute_per_request_s;
+  out->last_inference_ms = c->last_inference_ms;
   pthread_mutex_unlock(&m->mu);
 }
 

@@ -4,6 +4,7 @@
 #define TRT_SERVE_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* How an inference request ended. */
 typedef enum trt_srv_outcome {
@@ -29,6 +30,20 @@ void trt_srv_metrics_request(trt_srv_metrics *m, trt_srv_outcome outcome, double
 void trt_srv_metrics_queue(trt_srv_metrics *m, double seconds);
 /* One model execution of `rows` rows from `requests` requests took `seconds`. */
 void trt_srv_metrics_batch(trt_srv_metrics *m, int rows, int requests, double seconds);
+
+/* Totals in the shape of Triton's statistics extension (GET /v2/models/{m}/stats). */
+typedef struct trt_srv_stats {
+  uint64_t success, fail;              /* requests */
+  double success_s, fail_s;            /* their summed end-to-end times */
+  uint64_t queued;                     /* requests that left the queue */
+  double queue_s;
+  uint64_t executions, inferences;     /* model executions; requests inside them */
+  double compute_s;                    /* summed execution times */
+  double compute_per_request_s;        /* each request's execution time, summed over requests */
+  uint64_t last_inference_ms;          /* wall-clock ms of the last success, 0 = none */
+} trt_srv_stats;
+
+void trt_srv_metrics_stats(trt_srv_metrics *m, trt_srv_stats *out);
 
 /* The exposition text (malloc'd, NUL-terminated) or NULL when out of memory. queue_depth is the
  * number of requests waiting right now. */

@@ -590,7 +590,7 @@ int trt_srv_format_server_meta(trt_srv_body *body) {
   cJSON *ext = root ? cJSON_AddArrayToObject(root, "extensions") : NULL;
   bool ok = ext && cJSON_AddStringToObject(root, "name", "tinyrt") &&
             cJSON_AddStringToObject(root, "version", TINYRT_VERSION);
-  const char *names[] = {"binary_tensor_data", "model_configuration"};
+  const char *names[] = {"binary_tensor_data", "model_configuration", "statistics"};
   for (size_t i = 0; ok && i < TRT_ARRAY_LEN(names); i++) {
     cJSON *s = cJSON_CreateString(names[i]);
     ok = s && cJSON_AddItemToArray(ext, s);
@@ -698,6 +698,40 @@ int trt_srv_format_model_config(const trt_srv_sig *sig, const char *model_name,
          cJSON_AddBoolToObject(qp, "allow_timeout_override", 0) &&
          cJSON_AddNumberToObject(qp, "max_queue_size", opts->max_queue);
   }
+  if (!ok) {
+    cJSON_Delete(root);
+    root = NULL;
+  }
+  return body_from_json(root, body);
+}
+
+static bool add_duration(cJSON *parent, const char *key, uint64_t count, double seconds) {
+  cJSON *o = cJSON_AddObjectToObject(parent, key);
+  return o && cJSON_AddNumberToObject(o, "count", (double)count) &&
+         cJSON_AddNumberToObject(o, "ns", (double)llround(seconds * 1e9));
+}
+
+int trt_srv_format_stats(const char *model_name, const trt_srv_stats *st, trt_srv_body *body) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *arr = root ? cJSON_AddArrayToObject(root, "model_stats") : NULL;
+  cJSON *m = cJSON_CreateObject();
+  bool ok = arr && m && cJSON_AddItemToArray(arr, m);
+  if (!ok) cJSON_Delete(m);
+  cJSON *inf = NULL;
+  ok = ok && cJSON_AddStringToObject(m, "name", model_name) &&
+       cJSON_AddStringToObject(m, "version", "1") &&
+       cJSON_AddNumberToObject(m, "last_inference", (double)st->last_inference_ms) &&
+       cJSON_AddNumberToObject(m, "inference_count", (double)st->inferences) &&
+       cJSON_AddNumberToObject(m, "execution_count", (double)st->executions) &&
+       (inf = cJSON_AddObjectToObject(m, "inference_stats")) != NULL &&
+       add_duration(inf, "success", st->success, st->success_s) &&
+       add_duration(inf, "fail", st->fail, st->fail_s) &&
+       add_duration(inf, "queue", st->queued, st->queue_s) &&
+       add_duration(inf, "compute_input", st->inferences, 0) &&
+       add_duration(inf, "compute_infer", st->inferences, st->compute_per_request_s) &&
+       add_duration(inf, "compute_output", st->inferences, 0) &&
+       add_duration(inf, "cache_hit", 0, 0) && add_duration(inf, "cache_miss", 0, 0) &&
+       cJSON_AddArrayToObject(m, "batch_stats") != NULL;
   if (!ok) {
     cJSON_Delete(root);
     root = NULL;

@@ -60,6 +60,8 @@ int trt_srv_format_server_meta(trt_srv_body *body);
 int trt_srv_format_model_meta(const trt_srv_sig *sig, const char *model_name, trt_srv_body *body);
 int trt_srv_format_model_config(const trt_srv_sig *sig, const char *model_name,
                                 const trt_srv_batcher_opts *opts, trt_srv_body *body);
+/* GET /v2/models/{m}/stats: Triton's statistics extension (counts and summed nanoseconds). */
+int trt_srv_format_stats(const char *model_name, const trt_srv_stats *st, trt_srv_body *body);
 /* {"error": msg}; returns 0, or -1 when out of memory. */
 int trt_srv_format_error(const char *msg, trt_srv_body *body);
 

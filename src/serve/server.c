@@ -27,6 +27,7 @@ enum route {
   R_MODEL_CONFIG,
   R_INFER,
   R_METRICS,
+  R_STATS,
 };
 
 /* Where an inference request stands; moved between threads with atomics. */
@@ -242,6 +243,8 @@ static int route_of(conn_req *r, const char *url, const char *method) {
       route = R_SERVER_META;
     } else if (n == 3 && !strcmp(seg[1], "health")) {
       route = !strcmp(seg[2], "live") ? R_LIVE : !strcmp(seg[2], "ready") ? R_READY : R_NONE;
+    } else if (n == 3 && !strcmp(seg[1], "models") && !strcmp(seg[2], "stats")) {
+      route = R_STATS; /* every model's statistics: ours */
     } else if (n >= 3 && !strcmp(seg[1], "models")) {
       int k = 3;
       const char *version = NULL;
@@ -255,6 +258,7 @@ static int route_of(conn_req *r, const char *url, const char *method) {
         route = !strcmp(seg[k], "ready")    ? R_MODEL_READY
                 : !strcmp(seg[k], "config") ? R_MODEL_CONFIG
                 : !strcmp(seg[k], "infer")  ? R_INFER
+                : !strcmp(seg[k], "stats")  ? R_STATS
                                             : R_NONE;
       if (route != R_NONE && strcmp(seg[2], s->model_name)) {
         r->early_status = 404;
@@ -328,6 +332,11 @@ static enum MHD_Result handle_final(conn_req *r) {
       b.data = text;
       b.len = b.json_len = len;
       return send_body(r, 200, &b, "text/plain; version=0.0.4; charset=utf-8");
+    }
+    case R_STATS: {
+      trt_srv_stats st;
+      trt_srv_metrics_stats(s->metrics, &st);
+      return answer_json(r, trt_srv_format_stats(s->model_name, &st, &b), &b);
     }
     case R_INFER: return handle_infer(r);
     default: return answer_error(r, 404, "not found", TRT_SRV_BAD_REQUEST);
