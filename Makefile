@@ -28,5 +28,9 @@ test: build-test
 bench: build
 	bench/vs_onnxruntime
 
+# The serving targets (throughput with and without batching, p99, mixed-length equality, soak).
+bench-serve: build
+	bench/serve_bench.sh build/tinyrt $(MODEL)
+
 clean:
 	rm -rf build build-test
