@@ -186,7 +186,7 @@ static int skip_ln_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node 
  * single-threaded GEMMs on per-thread scratch. Tasks are fixed by the shapes, not by the thread
  * count, so results do not depend on it. */
 
-#define ATTN_QBLOCK 64
+#define ATTN_QBLOCK 128
 
 typedef struct attn_geom {
   int64_t batch, seq, in_hidden, hidden, heads, head;
