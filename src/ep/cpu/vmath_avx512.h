@@ -1,0 +1,52 @@
+/* The vector math of vmath_body.h on 16-float AVX-512 vectors: trt_avx512_exp(__m512) and so
+ * on. Only for files compiled with -mavx512f -mavx512dq (*_avx512.c). */
+#ifndef TRT_VMATH_AVX512_H
+#define TRT_VMATH_AVX512_H
+
+#include <immintrin.h>
+
+#define V __m512
+#define VM __mmask16
+#define VM_FN(name) trt_avx512_##name
+#define VSET1(c) _mm512_set1_ps(c)
+#define VADD _mm512_add_ps
+#define VSUB _mm512_sub_ps
+#define VMUL _mm512_mul_ps
+#define VDIV _mm512_div_ps
+#define VFMA _mm512_fmadd_ps
+#define VMIN _mm512_min_ps
+#define VMAX _mm512_max_ps
+#define VABS(x) _mm512_andnot_ps(_mm512_set1_ps(-0.0f), (x))
+#define VCOPYSIGN(m, s) \
+  _mm512_or_ps(VABS(m), _mm512_and_ps(_mm512_set1_ps(-0.0f), (s)))
+#define VLT(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
+#define VGT(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_GT_OQ)
+#define VISNAN(a) _mm512_cmp_ps_mask((a), (a), _CMP_UNORD_Q)
+/* mask_blend takes the second source where the mask is set */
+#define VSEL(m, a, b) _mm512_mask_blend_ps((m), (b), (a))
+#define VROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define VLDEXP(p, n) _mm512_scalef_ps((p), (n))
+
+#include "ep/cpu/vmath_body.h"
+
+#undef V
+#undef VM
+#undef VM_FN
+#undef VSET1
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VDIV
+#undef VFMA
+#undef VMIN
+#undef VMAX
+#undef VABS
+#undef VCOPYSIGN
+#undef VLT
+#undef VGT
+#undef VISNAN
+#undef VSEL
+#undef VROUND
+#undef VLDEXP
+
+#endif

@@ -1,0 +1,113 @@
+/* exp, tanh, erf and the two GELUs on one vector, written once over a small set of vector
+ * macros so that the portable, AVX2 and AVX-512 builds run the same algorithm (and the
+ * AVX-512 one, which not every test machine can run, shares the code the others test).
+ *
+ * Not a header to include directly: vmath_portable.h / vmath_avx2.h / vmath_avx512.h define
+ *   V, VM             vector and comparison-mask types
+ *   VM_FN(name)       the function name for this instantiation
+ *   VSET1 VADD VSUB VMUL VDIV VFMA(a,b,c)=a*b+c VMIN VMAX VABS VCOPYSIGN(mag,sign)
+ *   VLT VGT VISNAN    comparisons giving VM
+ *   VSEL(m,a,b)       m ? a : b per lane
+ *   VROUND            to nearest integer (as float)
+ *   VLDEXP(p,n)       p * 2^n for integral n in [-126, 127]
+ * and then include this file.
+ *
+ * Coefficients come from scripts/fit_vmath.py (near-minimax, float32-rounded); the accuracy
+ * they reach is measured by tests/test_vmath.c. */
+
+/* e^x. Above 88.376 (where 2^n would leave float range) the result is +inf, slightly early:
+ * expf is finite up to 88.72. Below -87.336 (where the scaling would need a subnormal 2^n) it
+ * is 0, where expf returns subnormals; neither matters to softmax or GELU. */
+static inline V VM_FN(exp)(V x) {
+  const V lo = VSET1(-87.33654f), hi = VSET1(88.37626f);
+  V xc = VMIN(VMAX(x, lo), hi);
+  V n = VROUND(VMUL(xc, VSET1(1.44269504f)));
+  /* ln 2 split so that n * ln2_hi is exact for |n| <= 128 even without FMA */
+  V r = VFMA(n, VSET1(-0.693359375f), xc);
+  r = VFMA(n, VSET1(2.12194440e-4f), r);
+  V s = VFMA(VSET1(0x1.6a3cfap-10f), r, VSET1(0x1.123858p-7f));
+  s = VFMA(s, r, VSET1(0x1.5558bep-5f));
+  s = VFMA(s, r, VSET1(0x1.555494p-3f));
+  s = VFMA(s, r, VSET1(0x1.fffffcp-2f));
+  V p = VADD(VSET1(1.0f), VFMA(VMUL(r, r), s, r)); /* 1 + (r + r^2 s): one final rounding */
+  V y = VLDEXP(p, n);
+  y = VSEL(VLT(x, lo), VSET1(0.0f), y);
+  y = VSEL(VGT(x, hi), VSET1(__builtin_inff()), y);
+  return VSEL(VISNAN(x), x, y);
+}
+
+/* tanh: an odd polynomial near 0 (where 1 - 2/(e+1) would cancel), else from exp. */
+static inline V VM_FN(tanh)(V x) {
+  V a = VABS(x);
+  V u = VMUL(a, a);
+  V t = VFMA(VSET1(-0x1.750ce2p-8f), u, VSET1(0x1.51f8cep-6f));
+  t = VFMA(t, u, VSET1(-0x1.b835a4p-5f));
+  t = VFMA(t, u, VSET1(0x1.1106f6p-3f));
+  t = VFMA(t, u, VSET1(-0x1.555532p-2f));
+  V small = VFMA(VMUL(a, u), t, a);
+  /* from 9.1 on tanh rounds to 1 (1 - 2.5e-8): clamping there keeps e finite */
+  V e = VM_FN(exp)(VMUL(VSET1(2.0f), VMIN(a, VSET1(9.1f))));
+  V large = VSUB(VSET1(1.0f), VDIV(VSET1(2.0f), VADD(e, VSET1(1.0f))));
+  V y = VCOPYSIGN(VSEL(VLT(a, VSET1(0.625f)), small, large), x);
+  return VSEL(VISNAN(x), x, y);
+}
+
+/* erf(a) - a for 0 <= a < 0.875, as a * P(a^2): keeping the leading 2/sqrt(pi) - 1 in P
+ * rather than 2/sqrt(pi) saves the half ulp that rounding 1.128... to float would cost. */
+static inline V VM_FN(erf_small_part)(V a) {
+  V u = VMUL(a, a);
+  V p = VFMA(VSET1(0x1.48ed86p-14f), u, VSET1(-0x1.a491c2p-11f));
+  p = VFMA(p, u, VSET1(0x1.542c6ap-8f));
+  p = VFMA(p, u, VSET1(-0x1.b7ff38p-6f));
+  p = VFMA(p, u, VSET1(0x1.ce2d5ap-4f));
+  p = VFMA(p, u, VSET1(-0x1.812740p-2f));
+  p = VFMA(p, u, VSET1(0x1.06eba8p-3f));
+  return VMUL(a, p);
+}
+
+/* erfc(a) for a >= 0.875 as exp(-a^2) * Q(a): Q is fitted on [0.875, 4] (erf rounds to 1 from
+ * 3.92 on) and held at its value at 4 beyond, while exp(-a^2) keeps falling, so erfc stays
+ * tiny and positive there. */
+static inline V VM_FN(erfc_large)(V a) {
+  V t = VSUB(VMIN(a, VSET1(4.0f)), VSET1(2.4f));
+  V q = VFMA(VSET1(0x1.2b7390p-13f), t, VSET1(0x1.42dc00p-12f));
+  q = VFMA(q, t, VSET1(0x1.68c862p-11f));
+  q = VFMA(q, t, VSET1(-0x1.ab7d26p-11f));
+  q = VFMA(q, t, VSET1(0x1.56368ep-9f));
+  q = VFMA(q, t, VSET1(-0x1.2f1652p-7f));
+  q = VFMA(q, t, VSET1(0x1.c20bf0p-6f));
+  q = VFMA(q, t, VSET1(-0x1.45f0e6p-4f));
+  q = VFMA(q, t, VSET1(0x1.bf7d42p-3f));
+  V e = VM_FN(exp)(VSUB(VSET1(0.0f), VMUL(a, a)));
+  return VMUL(e, q);
+}
+
+static inline V VM_FN(erf)(V x) {
+  V a = VABS(x);
+  V small = VADD(a, VM_FN(erf_small_part)(a));
+  V large = VSUB(VSET1(1.0f), VM_FN(erfc_large)(a));
+  V y = VCOPYSIGN(VSEL(VLT(a, VSET1(0.875f)), small, large), x);
+  return VSEL(VISNAN(x), x, y);
+}
+
+/* GELU(x) = x/2 * (1 + erf(x/sqrt 2)). For x/sqrt2 <= -0.875, 1 + erf is computed as erfc of
+ * the magnitude, with no cancellation, so the negative tail keeps its relative accuracy. */
+static inline V VM_FN(gelu_erf)(V x) {
+  V z = VMUL(x, VSET1(0.707106781f));
+  V a = VABS(z);
+  V small = VADD(VSET1(1.0f), VADD(z, VM_FN(erf_small_part)(z))); /* z P(z^2) is odd */
+  V q = VM_FN(erfc_large)(a);
+  V large = VSEL(VLT(z, VSET1(0.0f)), q, VSUB(VSET1(2.0f), q));
+  V h = VSEL(VLT(a, VSET1(0.875f)), small, large);
+  return VMUL(VMUL(VSET1(0.5f), x), h);
+}
+
+/* The tanh approximation x/2 (1 + tanh(y)), y = sqrt(2/pi) (x + 0.044715 x^3), computed as
+ * x * sigmoid(2y) = x / (1 + e^{-2y}): the same function without 1 + tanh's cancellation for
+ * negative x. Large negative x gives e^{-2y} = inf and x / inf = -0. */
+static inline V VM_FN(gelu_tanh)(V x) {
+  V x2 = VMUL(x, x);
+  /* -2y = x * (-2 sqrt(2/pi)) * (1 + 0.044715 x^2) */
+  V m2y = VMUL(VMUL(x, VSET1(-1.59576912f)), VFMA(x2, VSET1(0.044715f), VSET1(1.0f)));
+  return VDIV(x, VADD(VSET1(1.0f), VM_FN(exp)(m2y)));
+}
