@@ -17,6 +17,8 @@ typedef struct cli_dims {
 
 /* Parses "a=1,b=2" into dims (appending). Prints the problem and returns false on bad syntax. */
 bool cli_parse_dims(const char *arg, cli_dims *dims);
+/* Same, naming option `opt` in its messages. */
+bool cli_parse_dims_opt(const char *opt, const char *arg, cli_dims *dims);
 /* Parses a non-negative integer option value; prints the problem and returns false on error. */
 bool cli_parse_int(const char *opt, const char *arg, long long lo, long long hi, long long *out);
 
