@@ -365,11 +365,11 @@ int trt_optimize(trt_graph *g, const tinyrt_options *opts, trt_opt_report *repor
   int rc = TINYRT_OK;
   if (level >= 1 || opts->fast_gelu || opts->remove_padding) {
     if ((rc = opt_build_uses(&c))) goto done;
-    if (level >= 1 && (rc = opt_fold(&c))) goto done;
+    /* fast_gelu below level 2 still has to recognize the erf pattern, whose constants are
+     * Constant nodes until folded */
+    if ((rc = opt_fold(&c, level < 1))) goto done;
     if (level >= 2 && (rc = fuse(&c))) goto done;
     if (opts->fast_gelu) {
-      /* below level 2 the erf pattern has to be recognized first */
-      if (level < 1 && (rc = opt_infer_all(&c))) goto done;
       if (level < 2 && ((rc = opt_build_uses(&c)) || (rc = opt_fuse_gelu(&c)))) goto done;
       if ((rc = opt_rewrite_fast_gelu(&c))) goto done;
     }
