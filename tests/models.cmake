@@ -4,7 +4,7 @@
 # float32 reassociation across ~10 chained reductions of length <= 3072 stays well below it
 # (measured max errors are reported by compare_npy.py in the test log). 2e-5 on the other exports
 # (hidden sizes up to 768, where dot products are 6x longer), as the issue allows.
-set(TINYRT_TEST_EPS "ref" CACHE STRING "execution-provider lists the model tests run with")
+set(TINYRT_TEST_EPS "ref;cpu" CACHE STRING "execution-provider lists the model tests run with")
 set(RUN_CASE ${CMAKE_CURRENT_SOURCE_DIR}/run_model_case.sh)
 
 file(GLOB SHIPPED_CASES RELATIVE ${CMAKE_SOURCE_DIR}/models/bert-tiny/refs
@@ -44,4 +44,21 @@ foreach(line ${VARIANT_LINES})
       endforeach()
     endforeach()
   endif()
+endforeach()
+
+# The cpu provider's kernel paths, each forced: every path the CPU can run is tested on a padded
+# batch of the shipped model and of the widest variant. A path this CPU lacks (AVX-512 on a CPU
+# without it) cannot run here: ctest reports it as skipped, with the reason in its output.
+foreach(isa portable avx2 avx512)
+  add_test(NAME model_bert_tiny_isa_${isa}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_isa_case.sh ${isa} ${RUN_CASE}
+                   $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR} ${CMAKE_SOURCE_DIR}/models/bert-tiny
+                   b4_s37_pad 1e-5 --ep cpu --isa ${isa})
+  set_tests_properties(model_bert_tiny_isa_${isa} PROPERTIES SKIP_RETURN_CODE 77 LABELS model)
+  add_test(NAME model_h768_a12_isa_${isa}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_isa_case.sh ${isa} ${RUN_CASE}
+                   $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR} ${VARIANT_DIR}/h768_a12
+                   b2_s19_pad 2e-5 --ep cpu --isa ${isa})
+  set_tests_properties(model_h768_a12_isa_${isa} PROPERTIES SKIP_RETURN_CODE 77
+                       FIXTURES_REQUIRED variants LABELS model)
 endforeach()

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "onnx/onnx.h"
-#include "onnx/tensor.h"
-#include "onnx/wire.h"
+#include "onnx/internal.h"
+#include "ops/ops.h"
 
 /* ModelProto */
 enum {
@@ -39,35 +39,11 @@ enum {
 };
 /* NodeProto */
 enum { N_INPUT = 1, N_OUTPUT = 2, N_NAME = 3, N_OP_TYPE = 4, N_ATTRIBUTE = 5, N_DOMAIN = 7 };
-/* AttributeProto */
-enum {
-  A_NAME = 1,
-  A_F = 2,
-  A_I = 3,
-  A_S = 4,
-  A_T = 5,
-  A_G = 6,
-  A_FLOATS = 7,
-  A_INTS = 8,
-  A_STRINGS = 9,
-  A_TENSORS = 10,
-  A_GRAPHS = 11,
-  A_TP = 14,
-  A_TYPE_PROTOS = 15,
-  A_TYPE = 20,
-  A_SPARSE_TENSOR = 22,
-  A_SPARSE_TENSORS = 23
-};
-/* AttributeProto.AttributeType values beyond trt_attr_type's */
-enum { AT_GRAPHS = 10, AT_SPARSE_TENSOR = 11, AT_SPARSE_TENSORS = 12, AT_TYPE_PROTO = 13,
-       AT_TYPE_PROTOS = 14 };
-
 /* Names longer than this are cut in error messages (they are still used whole). */
 #define NAME_IN_MSG 120
 
 typedef struct loader {
   trt_graph *g;
-  const uint8_t *base;
   trt_onnx_ctx tc;
   tinyrt_error *err;
 } loader;
@@ -85,26 +61,17 @@ typedef struct vtype {
 
 static int nomem(loader *L) { return trt_error(L->err, TINYRT_ERR_NOMEM, "out of memory"); }
 
-/* A string field as a slice of the buffer. Names must not contain NUL (they become C strings). */
 static int get_string(loader *L, const trt_wire *w, const trt_wire_field *f, const char *field,
                       const char **s, size_t *len) {
-  int rc = trt_wire_expect(w, f, TRT_WIRE_LEN, field, L->err);
-  if (rc) return rc;
-  if (memchr(f->data, 0, f->len))
-    return trt_error(L->err, TINYRT_ERR_MODEL, "%s.%s at byte %zu contains a NUL byte", w->msg,
-                     field, f->offset);
-  *s = (const char *)f->data;
-  *len = f->len;
-  return TINYRT_OK;
+  return trt_wire_name(w, f, field, s, len, L->err);
 }
 
-static int get_cstring(loader *L, const trt_wire *w, const trt_wire_field *f, const char *field,
-                       const char **out) {
-  const char *s = NULL;
-  size_t len = 0;
-  int rc = get_string(L, w, f, field, &s, &len);
+/* Free text (docs, producer): copied as a C string; a NUL inside only shortens it. */
+static int get_text(loader *L, const trt_wire *w, const trt_wire_field *f, const char *field,
+                    const char **out) {
+  int rc = trt_wire_expect(w, f, TRT_WIRE_LEN, field, L->err);
   if (rc) return rc;
-  *out = trt_arena_strndup(&L->g->arena, s, len);
+  *out = trt_arena_strndup(&L->g->arena, (const char *)f->data, f->len);
   return *out ? TINYRT_OK : nomem(L);
 }
 
@@ -209,6 +176,15 @@ static int parse_value_info(loader *L, const trt_wire *pw, const trt_wire_field 
   return TINYRT_OK;
 }
 
+/* Prefixes a ValueInfoProto error with what it declares and, when read by then, its name. */
+static int vi_error(loader *L, const char *what, const char *name, size_t len,
+                    const trt_wire_field *f) {
+  if (len)
+    return trt_error_prefix(L->err, "%s '%.*s' (at byte %zu)", what, msg_len(len), name,
+                            f->offset);
+  return trt_error_prefix(L->err, "%s at byte %zu", what, f->offset);
+}
+
 /* Sets a value's dtype/rank/dims from its declared type. `what` ("graph input", ...) is for
  * errors; graph inputs and outputs must be tensors of a known element type. */
 static int apply_type(loader *L, int vi, const vtype *t, const char *what) {
@@ -236,231 +212,6 @@ static int apply_type(loader *L, int vi, const vtype *t, const char *what) {
       v->dims[d].sym = s;
     }
   }
-  return TINYRT_OK;
-}
-
-/* ---- attributes ----------------------------------------------------------------------------- */
-
-static int parse_attr_tensor(loader *L, const trt_wire_field *f, trt_tensor *t) {
-  const char *tn;
-  size_t tn_len;
-  return trt_onnx_tensor(&L->tc, f->data, f->len, t, &tn, &tn_len, L->err);
-}
-
-/* Second pass over an AttributeProto for the repeated fields of its type. */
-static int fill_attr_lists(loader *L, const trt_wire *w0, trt_attr *a) {
-  trt_wire w = *w0;
-  trt_wire_field f;
-  int k = 0, rc;
-  while ((rc = trt_wire_next(&w, &f, L->err)) == TINYRT_OK && f.number) {
-    if (a->type == TRT_ATTR_FLOATS && f.number == A_FLOATS) {
-      float *dst = (float *)a->floats;
-      if (f.type == TRT_WIRE_FIXED32) {
-        uint32_t bits = (uint32_t)f.v;
-        if (k < a->n) memcpy(&dst[k++], &bits, 4);
-      } else {
-        for (size_t o = 0; o + 4 <= f.len && k < a->n; o += 4) {
-          uint32_t bits = trt_wire_le32(f.data + o);
-          memcpy(&dst[k++], &bits, 4);
-        }
-      }
-    } else if (a->type == TRT_ATTR_INTS && f.number == A_INTS) {
-      int64_t *dst = (int64_t *)a->ints;
-      if (f.type == TRT_WIRE_VARINT) {
-        if (k < a->n) dst[k++] = (int64_t)f.v;
-      } else {
-        const uint8_t *p = f.data, *end = f.data + f.len;
-        while (p < end && k < a->n) {
-          uint64_t v;
-          if (!trt_wire_varint(&p, end, &v))
-            return trt_error(L->err, TINYRT_ERR_MODEL, "ints at byte %zu: bad packed varint",
-                             f.offset);
-          dst[k++] = (int64_t)v;
-        }
-      }
-    } else if (a->type == TRT_ATTR_STRINGS && f.number == A_STRINGS) {
-      if (k < a->n) {
-        char *s = trt_arena_strndup(&L->g->arena, (const char *)f.data, f.len);
-        if (!s) return nomem(L);
-        a->strings[k++] = s;
-      }
-    } else if (a->type == TRT_ATTR_TENSORS && f.number == A_TENSORS) {
-      if (k < a->n) {
-        if ((rc = parse_attr_tensor(L, &f, (trt_tensor *)&a->tensors[k]))) return rc;
-        k++;
-      }
-    }
-  }
-  if (rc) return rc;
-  if (k != a->n)
-    return trt_error(L->err, TINYRT_ERR_INTERNAL, "decoded %d of %d list elements", k, a->n);
-  return TINYRT_OK;
-}
-
-static int parse_attr(loader *L, const trt_wire *pw, const trt_wire_field *pf, trt_attr *a) {
-  trt_wire w = trt_wire_sub(pw, pf, "AttributeProto");
-  trt_wire_field f;
-  int rc;
-  int64_t type = 0;
-  size_t n_floats = 0, n_ints = 0, n_strings = 0, n_tensors = 0;
-  bool has[24] = {0};
-  trt_wire_field t_field = {0};
-  const char *name = "";
-  size_t name_len = 0;
-
-  memset(a, 0, sizeof *a);
-  while ((rc = trt_wire_next(&w, &f, L->err)) == TINYRT_OK && f.number) {
-    if (f.number < TRT_ARRAY_LEN(has)) has[f.number] = true;
-    switch (f.number) {
-      case A_NAME:
-        if ((rc = get_string(L, &w, &f, "name", &name, &name_len))) return rc;
-        break;
-      case A_TYPE:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_VARINT, "type", L->err))) return rc;
-        type = (int64_t)f.v;
-        break;
-      case A_F:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_FIXED32, "f", L->err))) return rc;
-        {
-          uint32_t bits = (uint32_t)f.v;
-          memcpy(&a->f, &bits, 4);
-        }
-        break;
-      case A_I:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_VARINT, "i", L->err))) return rc;
-        a->i = (int64_t)f.v;
-        break;
-      case A_S:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_LEN, "s", L->err))) return rc;
-        a->s = (const char *)f.data; /* copied below once the type is known */
-        a->s_len = f.len;
-        break;
-      case A_T:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_LEN, "t", L->err))) return rc;
-        t_field = f;
-        break;
-      case A_FLOATS:
-        if (f.type == TRT_WIRE_FIXED32) {
-          n_floats++;
-        } else if (f.type == TRT_WIRE_LEN && f.len % 4 == 0) {
-          n_floats += f.len / 4;
-        } else {
-          return trt_error(L->err, TINYRT_ERR_MODEL, "AttributeProto.floats at byte %zu: "
-                           "wire type %d, length %zu", f.offset, f.type, f.len);
-        }
-        break;
-      case A_INTS:
-        if (f.type == TRT_WIRE_VARINT) {
-          n_ints++;
-        } else if (f.type == TRT_WIRE_LEN) {
-          size_t n;
-          if (!trt_wire_count_varints(f.data, f.len, &n))
-            return trt_error(L->err, TINYRT_ERR_MODEL, "AttributeProto.ints at byte %zu: "
-                             "truncated varint", f.offset);
-          n_ints += n;
-        } else {
-          return trt_wire_expect(&w, &f, TRT_WIRE_VARINT, "ints", L->err);
-        }
-        break;
-      case A_STRINGS:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_LEN, "strings", L->err))) return rc;
-        n_strings++;
-        break;
-      case A_TENSORS:
-        if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_LEN, "tensors", L->err))) return rc;
-        n_tensors++;
-        break;
-      default:
-        break;
-    }
-  }
-  if (rc) return rc;
-  if (!name_len)
-    return trt_error(L->err, TINYRT_ERR_MODEL, "AttributeProto at byte %zu has no name",
-                     pf->offset);
-  a->name = trt_arena_strndup(&L->g->arena, name, name_len);
-  if (!a->name) return nomem(L);
-
-  /* IR version 1 models have no `type`: it follows from the field that is set */
-  if (type == TRT_ATTR_UNDEFINED) {
-    static const struct { int field; int type; } implied[] = {
-      {A_F, TRT_ATTR_FLOAT},     {A_I, TRT_ATTR_INT},         {A_S, TRT_ATTR_STRING},
-      {A_T, TRT_ATTR_TENSOR},    {A_G, TRT_ATTR_GRAPH},       {A_FLOATS, TRT_ATTR_FLOATS},
-      {A_INTS, TRT_ATTR_INTS},   {A_STRINGS, TRT_ATTR_STRINGS}, {A_TENSORS, TRT_ATTR_TENSORS},
-      {A_GRAPHS, AT_GRAPHS},     {A_SPARSE_TENSOR, AT_SPARSE_TENSOR},
-      {A_SPARSE_TENSORS, AT_SPARSE_TENSORS}, {A_TP, AT_TYPE_PROTO},
-      {A_TYPE_PROTOS, AT_TYPE_PROTOS}};
-    for (size_t k = 0; k < TRT_ARRAY_LEN(implied) && type == 0; k++)
-      if (has[implied[k].field]) type = implied[k].type;
-    if (type == TRT_ATTR_UNDEFINED)
-      return trt_error(L->err, TINYRT_ERR_MODEL, "attribute '%s' has no type and no value",
-                       a->name);
-  }
-
-  switch (type) {
-    case TRT_ATTR_FLOAT:
-    case TRT_ATTR_INT:
-      break;
-    case TRT_ATTR_STRING: {
-      const char *s = a->s ? a->s : "";
-      a->s = trt_arena_strndup(&L->g->arena, s, a->s_len);
-      if (!a->s) return nomem(L);
-      break;
-    }
-    case TRT_ATTR_TENSOR:
-      if (!t_field.number)
-        return trt_error(L->err, TINYRT_ERR_MODEL, "attribute '%s' is a TENSOR without a tensor",
-                         a->name);
-      if ((rc = parse_attr_tensor(L, &t_field, &a->t))) return rc;
-      break;
-    case TRT_ATTR_FLOATS:
-    case TRT_ATTR_INTS:
-    case TRT_ATTR_STRINGS:
-    case TRT_ATTR_TENSORS: {
-      size_t n = type == TRT_ATTR_FLOATS   ? n_floats
-                 : type == TRT_ATTR_INTS   ? n_ints
-                 : type == TRT_ATTR_STRINGS ? n_strings
-                                           : n_tensors;
-      size_t elem = type == TRT_ATTR_FLOATS   ? sizeof(float)
-                    : type == TRT_ATTR_INTS   ? sizeof(int64_t)
-                    : type == TRT_ATTR_STRINGS ? sizeof(char *)
-                                              : sizeof(trt_tensor);
-      /* n is bounded by the attribute's byte length, so it fits an int */
-      void *arr = trt_arena_alloc(&L->g->arena, (n ? n : 1) * elem);
-      if (!arr) return nomem(L);
-      a->n = (int)n;
-      if (type == TRT_ATTR_FLOATS) a->floats = arr;
-      if (type == TRT_ATTR_INTS) a->ints = arr;
-      if (type == TRT_ATTR_STRINGS) a->strings = arr;
-      if (type == TRT_ATTR_TENSORS) a->tensors = arr;
-      a->type = (trt_attr_type)type;
-      trt_wire again = trt_wire_sub(pw, pf, "AttributeProto");
-      if (n && (rc = fill_attr_lists(L, &again, a))) return rc;
-      break;
-    }
-    case TRT_ATTR_GRAPH:
-    case AT_GRAPHS:
-      return trt_error(L->err, TINYRT_ERR_UNSUPPORTED,
-                       "attribute '%s' is a graph; subgraphs are not supported (no supported op "
-                       "takes one)",
-                       a->name);
-    case AT_SPARSE_TENSOR:
-    case AT_SPARSE_TENSORS:
-    case AT_TYPE_PROTO:
-    case AT_TYPE_PROTOS:
-      return trt_error(L->err, TINYRT_ERR_UNSUPPORTED,
-                       "attribute '%s' has type %lld (sparse tensors and type protos are not "
-                       "supported)",
-                       a->name, (long long)type);
-    default:
-      return trt_error(L->err, TINYRT_ERR_MODEL, "attribute '%s' has unknown type %lld", a->name,
-                       (long long)type);
-  }
-  if (type != TRT_ATTR_STRING) {
-    a->s = NULL;
-    a->s_len = 0;
-  }
-  a->type = (trt_attr_type)type;
   return TINYRT_OK;
 }
 
@@ -525,7 +276,7 @@ static int parse_node(loader *L, const trt_wire *gw, const trt_wire_field *nf, i
   int ni = trt_graph_add_node(L->g, NULL, NULL, NULL, n_in, n_out);
   if (ni < 0) return nomem(L);
   trt_node *n = &L->g->nodes[ni];
-  n->op = 0; /* TRT_OP_UNKNOWN: the session resolves ops */
+  n->op = TRT_OP_UNKNOWN; /* the session resolves ops, against the imported opsets */
   n->op_type = trt_arena_strndup(&L->g->arena, op_type, op_len);
   /* "ai.onnx" and "" name the same domain; keep one spelling so op lookup compares one string */
   if (domain_len == 7 && memcmp(domain, "ai.onnx", 7) == 0) domain_len = 0;
@@ -533,7 +284,7 @@ static int parse_node(loader *L, const trt_wire *gw, const trt_wire_field *nf, i
   if (name_len) {
     n->name = trt_arena_strndup(&L->g->arena, name, name_len);
   } else {
-    /* as ONNX Runtime names unnamed nodes, so profiles of both runtimes line up */
+    /* "<OpType>_<index>": errors and profiles need a name, and the index makes it stable */
     size_t cap = op_len + 16;
     char *synth = trt_arena_alloc(&L->g->arena, cap);
     if (synth) snprintf(synth, cap, "%.*s_%d", (int)op_len, op_type, index);
@@ -576,7 +327,7 @@ static int parse_node(loader *L, const trt_wire *gw, const trt_wire_field *nf, i
       n->outputs[k] = vi;
     } else if (f.number == N_ATTRIBUTE) {
       trt_attr *a = &n->attrs[n->n_attrs];
-      if ((rc = parse_attr(L, &w, &f, a))) goto fail;
+      if ((rc = trt_onnx_attr(&L->tc, &w, &f, a, L->err))) goto fail;
       for (int j = 0; j < n->n_attrs; j++) {
         if (strcmp(n->attrs[j].name, a->name) == 0) {
           rc = trt_error(L->err, TINYRT_ERR_MODEL, "attribute '%s' is given twice", a->name);
@@ -629,7 +380,7 @@ static int add_graph_input(loader *L, const trt_wire *gw, const trt_wire_field *
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return trt_error_prefix(L->err, "graph input at byte %zu", f->offset);
+  if (rc) return vi_error(L, "graph input", name, len, f);
   int vi = trt_graph_find_value(L->g, name, len);
   if (vi >= 0) {
     /* an input that is also an initializer is a constant with an overridable default in ONNX;
@@ -651,7 +402,7 @@ static int add_graph_output(loader *L, const trt_wire *gw, const trt_wire_field 
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return trt_error_prefix(L->err, "graph output at byte %zu", f->offset);
+  if (rc) return vi_error(L, "graph output", name, len, f);
   int vi = value_for(L, name, len);
   if (vi < 0) return nomem(L);
   trt_value *v = &L->g->values[vi];
@@ -670,7 +421,7 @@ static int add_value_info(loader *L, const trt_wire *gw, const trt_wire_field *f
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return trt_error_prefix(L->err, "value_info at byte %zu", f->offset);
+  if (rc) return vi_error(L, "value_info", name, len, f);
   /* annotations of values no node mentions describe nothing we run */
   int vi = trt_graph_find_value(L->g, name, len);
   if (vi < 0 || L->g->values[vi].kind != TRT_VALUE_INTERMEDIATE) return TINYRT_OK;
@@ -704,10 +455,10 @@ static int load_graph(loader *L, const trt_wire *mw, const trt_wire_field *gf) {
         break;
       }
       case G_NAME:
-        if ((rc = get_cstring(L, &w, &f, "name", &g->graph_name))) return rc;
+        if ((rc = get_text(L, &w, &f, "name", &g->graph_name))) return rc;
         break;
       case G_DOC:
-        if (!g->doc && (rc = get_cstring(L, &w, &f, "doc_string", &g->doc))) return rc;
+        if (!g->doc && (rc = get_text(L, &w, &f, "doc_string", &g->doc))) return rc;
         break;
       case G_SPARSE_INITIALIZER:
         return trt_error(L->err, TINYRT_ERR_UNSUPPORTED,
@@ -775,13 +526,13 @@ static int load_model(loader *L, const uint8_t *data, size_t size) {
         g->ir_version = (int64_t)f.v;
         break;
       case M_PRODUCER_NAME:
-        if ((rc = get_cstring(L, &w, &f, "producer_name", &g->producer_name))) return rc;
+        if ((rc = get_text(L, &w, &f, "producer_name", &g->producer_name))) return rc;
         break;
       case M_PRODUCER_VERSION:
-        if ((rc = get_cstring(L, &w, &f, "producer_version", &g->producer_version))) return rc;
+        if ((rc = get_text(L, &w, &f, "producer_version", &g->producer_version))) return rc;
         break;
       case M_DOC:
-        if ((rc = get_cstring(L, &w, &f, "doc_string", &g->doc))) return rc;
+        if ((rc = get_text(L, &w, &f, "doc_string", &g->doc))) return rc;
         break;
       case M_GRAPH:
         if ((rc = trt_wire_expect(&w, &f, TRT_WIRE_LEN, "graph", L->err))) return rc;
@@ -839,7 +590,7 @@ int trt_onnx_load_buffer(const void *data, size_t size, const char *base_dir, tr
     return trt_error(err, TINYRT_ERR_ARGUMENT, "model buffer is NULL");
   static const uint8_t empty[1];
   const uint8_t *p = data ? data : empty;
-  loader L = {.g = g, .base = p, .err = err};
+  loader L = {.g = g, .err = err};
   L.tc.arena = &g->arena;
   L.tc.base = p;
   L.tc.in_place = true;

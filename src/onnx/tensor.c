@@ -1,5 +1,5 @@
 /* TensorProto: dims, element type and data from raw_data, the typed fields or an external file. */
-#include "onnx/tensor.h"
+#include "onnx/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "onnx/wire.h"
 
 /* raw_data and external files are little-endian and are used in place, so the host must be too. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

@@ -23,6 +23,8 @@
  */
 #include "onnx/wire.h"
 
+#include <string.h>
+
 bool trt_wire_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
   const uint8_t *p = *pp;
   uint64_t v = 0;
@@ -118,4 +120,16 @@ int trt_wire_expect(const trt_wire *w, const trt_wire_field *f, int type, const 
   if (f->type == type) return TINYRT_OK;
   return trt_error(err, TINYRT_ERR_MODEL, "%s.%s (field %u) at byte %zu: wire type %d, expected %d",
                    w->msg, field_name, f->number, f->offset, f->type, type);
+}
+
+int trt_wire_name(const trt_wire *w, const trt_wire_field *f, const char *field_name,
+                  const char **s, size_t *len, tinyrt_error *err) {
+  int rc = trt_wire_expect(w, f, TRT_WIRE_LEN, field_name, err);
+  if (rc) return rc;
+  if (memchr(f->data, 0, f->len))
+    return trt_error(err, TINYRT_ERR_MODEL, "%s.%s at byte %zu contains a NUL byte", w->msg,
+                     field_name, f->offset);
+  *s = (const char *)f->data;
+  *len = f->len;
+  return TINYRT_OK;
 }

@@ -52,6 +52,11 @@ int trt_wire_next(trt_wire *w, trt_wire_field *f, tinyrt_error *err);
 int trt_wire_expect(const trt_wire *w, const trt_wire_field *f, int type, const char *field_name,
                     tinyrt_error *err);
 
+/* A string field that becomes a C string (a name): wire type LEN and no NUL byte inside. The
+ * result is a slice of the buffer, not NUL-terminated. */
+int trt_wire_name(const trt_wire *w, const trt_wire_field *f, const char *field_name,
+                  const char **s, size_t *len, tinyrt_error *err);
+
 /* Decodes one varint from [*p, end), advancing *p. False when truncated, longer than 10 bytes,
  * or overflowing 64 bits. */
 bool trt_wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);

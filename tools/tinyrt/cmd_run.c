@@ -21,6 +21,7 @@ static void run_usage(FILE *f) {
           "                          always the fallback)\n"
           "  --threads N             intra-op threads (default: the machine's cores)\n"
           "  --opt-level N           graph optimization level 0-2 (default: 2)\n"
+          "  --isa NAME              force the cpu provider's kernels: avx512, avx2, portable\n"
           "  --quiet                 print nothing on success\n"
           "  -h, --help              this help\n\n"
           "Synthetic inputs are deterministic: token ids lie inside the embedding table they index,\n"
@@ -73,6 +74,9 @@ int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--opt-level") && v) {
       if (!cli_parse_int(a, v, 0, 2, &iv)) return 2;
       opts.opt_level = (int)iv;
+      i++;
+    } else if (!strcmp(a, "--isa") && v) {
+      opts.cpu_isa = v;
       i++;
     } else if (!strcmp(a, "--quiet")) {
       quiet = true;

@@ -1,9 +1,10 @@
-/* TensorProto decoding shared by the model loader (initializers, TENSOR attributes) and
- * trt_onnx_parse_tensor (test data files). Internal to src/onnx. */
-#ifndef TRT_ONNX_TENSOR_H
-#define TRT_ONNX_TENSOR_H
+/* Internal to src/onnx: the decoding context, TensorProto (tensor.c, shared by initializers,
+ * TENSOR attributes and trt_onnx_parse_tensor) and AttributeProto (attr.c). */
+#ifndef TRT_ONNX_INTERNAL_H
+#define TRT_ONNX_INTERNAL_H
 
 #include "ir/graph.h"
+#include "onnx/wire.h"
 
 typedef struct trt_onnx_extfile trt_onnx_extfile;
 
@@ -22,5 +23,10 @@ typedef struct trt_onnx_ctx {
  * offset; STRING and other unsupported element types give TINYRT_ERR_UNSUPPORTED. */
 int trt_onnx_tensor(trt_onnx_ctx *c, const uint8_t *data, size_t len, trt_tensor *out,
                     const char **name, size_t *name_len, tinyrt_error *err);
+
+/* Decodes the AttributeProto in field f of message w into *a; strings, arrays and tensors go to
+ * c->arena. Errors name the attribute; GRAPH and sparse/type attributes are UNSUPPORTED. */
+int trt_onnx_attr(trt_onnx_ctx *c, const trt_wire *w, const trt_wire_field *f, trt_attr *a,
+                  tinyrt_error *err);
 
 #endif
