@@ -10,6 +10,7 @@ static const cli_command commands[] = {
     {"bench", "measure latency and throughput at one or more shapes", cmd_bench},
     {"inspect", "describe a model: I/O, architecture, graph, providers, partitions", cmd_inspect},
     {"analyze", "where the time goes in a tinyrt or ONNX Runtime profile", cmd_analyze},
+    {"report", "the whole performance report: inspect, bench, profile, analysis, advice", cmd_report},
     {NULL, NULL, NULL},
 };
 
