@@ -295,8 +295,9 @@ static void perf(report *r) {
             : "");
   if (r->prof_diff.significant && b->lat.mean > r->dyn.lat.mean)
     REC(REPORT_R_MEASURE,
-        "Profiling added %.1f%% to the mean latency here: quote the Comparison's unprofiled "
-        "numbers for latency, the profile for where the time goes",
+        "The profiled phase measured %.1f%% slower than the unprofiled one (profiling cost plus "
+        "any drift between the phases): quote the Comparison's unprofiled numbers for latency, "
+        "the profile for where the time goes",
         report_pct(b->lat.mean, r->dyn.lat.mean));
 }
 
