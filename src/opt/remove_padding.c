@@ -177,8 +177,13 @@ int opt_remove_padding(opt_ctx *c) {
       int v = n->inputs[k];
       if (v >= 0 && twin[v] >= 0) n->inputs[k] = twin[v];
     }
-    for (int k = 0; k < n->n_outputs; k++) /* their rank changed: let run time tell */
-      if (n->outputs[k] >= 0) g->values[n->outputs[k]].rank = -1;
+    /* their rank changed (run time tells); they stay float, which providers need to know
+     * because plans can no longer infer these data-dependent shapes ahead of time */
+    for (int k = 0; k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0) {
+        g->values[n->outputs[k]].rank = -1;
+        g->values[n->outputs[k]].dtype = TINYRT_FLOAT;
+      }
     if (n->op == TRT_OP_ATTENTION) {
       trt_attr attrs[2] = {opt_attr_int("num_heads", trt_attr_int(n, "num_heads", 1)),
                            opt_attr_float("scale", trt_attr_float(n, "scale", 1.0f))};
