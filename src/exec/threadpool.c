@@ -1,13 +1,18 @@
-/* Fork-join pool: one job at a time, every worker takes part in every job.
+/* Fork-join pool: one job at a time; the caller and the workers share its tasks.
  *
  * A job is published by bumping `generation`; workers spin on it for a bounded time (SPIN_NS)
  * and then sleep on a condition variable, so a run of small ops back to back never pays a
- * futex wake-up while a long pause does not burn a core. Tasks are handed out by an atomic
- * counter. The caller waits until every worker has left the job (`busy` reaches 0) rather than
- * only until every task is done: a worker that is slow to notice a job must not read the next
- * job's fields half-written, and waiting for all of them is the simplest way to rule that out.
- * Which thread runs which task is therefore not fixed; kernels make their results independent
- * of that by giving each output element to exactly one task with a fixed order of work. */
+ * futex wake-up while a long pause does not burn a core.
+ *
+ * Tasks are claimed from one atomic word holding (job sequence, task count, next task). A
+ * claim is a compare-and-swap of that word, so a worker can only take a task of the job that is
+ * current at that instant, and never an index past that job's count; the caller waits until
+ * every task is *done*, not until every worker has looked. A worker that is slow to wake (on a
+ * machine with more runnable threads than cores) therefore never holds the caller up: the caller
+ * runs the tasks itself, and the late worker finds nothing left to claim. The job's fields are
+ * stable while anyone holds a claimed task, since the next job cannot start before all are done.
+ * Which thread runs which task is not fixed; kernels make their results independent of that by
+ * giving each output element to exactly one task with a fixed order of work. */
 #include "exec/threadpool.h"
 
 #include <pthread.h>
@@ -42,12 +47,12 @@ struct trt_threadpool {
 
   pthread_mutex_t job_mu; /* held by the caller for the whole of trt_parallel_for */
 
-  /* the current job; written by the caller before `generation` is bumped (release) */
+  /* the current job; written by the caller before `claim` is published (release) */
   trt_task_fn fn;
   void *ctx;
-  int64_t n_tasks;
-  _Atomic int64_t next_task;
-  _Atomic int busy; /* workers that have not yet left the current job */
+  uint32_t job_seq;              /* caller's count of jobs, 16 bits of it go in `claim` */
+  _Atomic uint64_t claim;        /* seq << 48 | n_tasks << 24 | next task */
+  _Atomic int64_t done;          /* tasks of the current job finished */
 
   _Atomic uint64_t generation;
   _Atomic int n_sleeping;
@@ -56,11 +61,22 @@ struct trt_threadpool {
   pthread_cond_t wake;
 };
 
+#define CLAIM_BITS 24
+#define CLAIM_MASK ((1ull << CLAIM_BITS) - 1)
+#define MAX_JOB_TASKS ((int64_t)CLAIM_MASK)
+
+/* Claims and runs tasks of whatever job is current until none is left to claim. */
 static void run_tasks(trt_threadpool *p, int thread) {
+  uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
   for (;;) {
-    int64_t t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed);
-    if (t >= p->n_tasks) break;
-    p->fn(p->ctx, t, thread);
+    uint64_t next = c & CLAIM_MASK, n = (c >> CLAIM_BITS) & CLAIM_MASK;
+    if (next >= n) return;
+    if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue; /* c now holds the current word: try again with it */
+    p->fn(p->ctx, (int64_t)next, thread);
+    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    c = atomic_load_explicit(&p->claim, memory_order_acquire);
   }
 }
 
@@ -98,7 +114,6 @@ static void *worker_main(void *arg) {
     if (g == seen) break; /* shutdown */
     seen = g;
     run_tasks(p, w->index);
-    atomic_fetch_sub_explicit(&p->busy, 1, memory_order_release);
   }
   return NULL;
 }
@@ -122,8 +137,8 @@ int trt_threadpool_create(const trt_alloc *al, int n_threads, trt_threadpool **o
   if (!p) return trt_error(err, TINYRT_ERR_NOMEM, "thread pool: out of memory");
   p->al = al;
   p->size = n_threads;
-  atomic_init(&p->next_task, 0);
-  atomic_init(&p->busy, 0);
+  atomic_init(&p->claim, 0);
+  atomic_init(&p->done, 0);
   atomic_init(&p->generation, 0);
   atomic_init(&p->n_sleeping, 0);
   atomic_init(&p->shutdown, 0);
@@ -182,6 +197,45 @@ void trt_threadpool_destroy(trt_threadpool *p) {
 
 int trt_threadpool_size(const trt_threadpool *p) { return p ? p->size : 1; }
 
+/* Runs one job of at most MAX_JOB_TASKS tasks: fn(ctx, first + t, thread) for t < n. */
+typedef struct chunk_ctx {
+  trt_task_fn fn;
+  void *ctx;
+  int64_t first;
+} chunk_ctx;
+
+static void chunk_task(void *arg, int64_t t, int thread) {
+  const chunk_ctx *c = arg;
+  c->fn(c->ctx, c->first + t, thread);
+}
+
+static void run_job(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *ctx) {
+  p->fn = fn;
+  p->ctx = ctx;
+  p->job_seq++;
+  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  uint64_t word = (uint64_t)(p->job_seq & 0xffff) << (2 * CLAIM_BITS) |
+                  (uint64_t)n_tasks << CLAIM_BITS;
+  atomic_store_explicit(&p->claim, word, memory_order_release);
+  atomic_fetch_add(&p->generation, 1); /* seq_cst: wakes the workers, pairs with n_sleeping */
+  if (atomic_load(&p->n_sleeping) > 0) {
+    pthread_mutex_lock(&p->sleep_mu);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->sleep_mu);
+  }
+  run_tasks(p, 0);
+  uint64_t start = 0;
+  for (unsigned spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < n_tasks;
+       spins++) {
+    CPU_RELAX();
+    if ((spins & 63) == 63) {
+      uint64_t now = trt_now_ns();
+      if (!start) start = now;
+      else if (now - start > WAIT_YIELD_NS) sched_yield();
+    }
+  }
+}
+
 void trt_parallel_for(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *ctx) {
   if (n_tasks <= 0) return;
   if (!p || p->size == 1 || n_tasks == 1) {
@@ -190,25 +244,12 @@ void trt_parallel_for(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *
     return;
   }
   pthread_mutex_lock(&p->job_mu);
-  p->fn = fn;
-  p->ctx = ctx;
-  p->n_tasks = n_tasks;
-  atomic_store_explicit(&p->next_task, 0, memory_order_relaxed);
-  atomic_store_explicit(&p->busy, p->size - 1, memory_order_relaxed);
-  atomic_fetch_add(&p->generation, 1); /* seq_cst: publishes the job, pairs with n_sleeping */
-  if (atomic_load(&p->n_sleeping) > 0) {
-    pthread_mutex_lock(&p->sleep_mu);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->sleep_mu);
-  }
-  run_tasks(p, 0);
-  uint64_t start = 0;
-  for (unsigned spins = 0; atomic_load_explicit(&p->busy, memory_order_acquire) > 0; spins++) {
-    CPU_RELAX();
-    if ((spins & 63) == 63) {
-      uint64_t now = trt_now_ns();
-      if (!start) start = now;
-      else if (now - start > WAIT_YIELD_NS) sched_yield();
+  if (n_tasks <= MAX_JOB_TASKS) {
+    run_job(p, n_tasks, fn, ctx);
+  } else {
+    for (int64_t first = 0; first < n_tasks; first += MAX_JOB_TASKS) {
+      chunk_ctx c = {fn, ctx, first};
+      run_job(p, TRT_MIN(MAX_JOB_TASKS, n_tasks - first), chunk_task, &c);
     }
   }
   pthread_mutex_unlock(&p->job_mu);
