@@ -193,10 +193,10 @@ int cmd_optimize(int argc, char **argv) {
   }
   if (n_ext && strcmp(model_dir, out_dir) != 0) {
     fprintf(stderr,
-            "tinyrt optimize: %s keeps %lld tensor(s) in external data files, which are found "
-            "relative to the model's folder; write OUT into that folder (%s), or copy the data "
-            "files next to OUT and run tinyrt optimize there\n",
-            model, (long long)n_ext, model_dir);
+            "tinyrt optimize: %s keeps %lld tensor%s in external data files, which are found "
+            "relative to the model's folder, so the copy must go into that folder (%s); or copy "
+            "the model with its data files to the other folder and optimize it there\n",
+            model, (long long)n_ext, n_ext == 1 ? "" : "s", model_dir);
     goto out;
   }
 
