@@ -21,8 +21,8 @@ options:
   --iterations N           timed runs (default 200)
   --warmup N               untimed runs first (default 20)
   --index-bound NAME=N,... inputs that index a table, with the table's row count
-  --pad-fraction F         right-pad rows so that a fraction F of all tokens is padding
-                           (mask 0, id 0, type 0 there; see docs/benchmarks.md for the lengths)
+  --pad-fraction F         mask out the last floor(F*s) positions of every row (as tinyrt's
+                           --pad-fraction does)
   --static                 fix the symbolic dims at session creation (freeDimensionOverrides)
   --opt-level LEVEL        disabled|basic|extended|all (default all)
   --write-outputs DIR      after timing, write DIR/<output>.npy (float32 outputs only)
@@ -89,17 +89,12 @@ function parseArgs(argv) {
   return a;
 }
 
-// Real length of each row when a fraction F of the batch's tokens is padding: lengths spread
-// evenly from short to long (row r gets 2(1-F)s(r+0.5)/b, clamped to [1, s]), so the batch mixes
-// short and long rows the way a server's batches do and the total is (1-F)·b·s up to rounding.
+// Real length of each row when a fraction F of every sequence is padding, as tinyrt's
+// --pad-fraction makes it (cli_pad_masks in tools/tinyrt/cli_util.c): the last floor(F·s)
+// positions of every row, at least one real token left.
 function rowLengths(batch, seq, padFraction) {
-  const lens = [];
-  for (let r = 0; r < batch; r++) {
-    if (padFraction === 0) { lens.push(seq); continue; }
-    const l = Math.round((2 * (1 - padFraction) * seq * (r + 0.5)) / batch);
-    lens.push(Math.max(1, Math.min(seq, l)));
-  }
-  return lens;
+  const real = Math.max(1, seq - Math.floor(padFraction * seq));
+  return new Array(batch).fill(real);
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -115,7 +110,6 @@ function nextRand(state) {
 function makeInputs(ort, session, a) {
   const feeds = {};
   const state = { s: 0x9E3779B97F4A7C15n };
-  const seqDim = 'sequence_length', batchDim = 'batch_size';
   for (const meta of session.inputMetadata) {
     if (!meta.isTensor) fail(`input '${meta.name}' is not a tensor`);
     const dims = meta.shape.map((d, i) => {
@@ -126,9 +120,8 @@ function makeInputs(ort, session, a) {
     const numel = dims.reduce((x, y) => x * y, 1);
     const isMask = meta.name.includes('mask');
     const bound = a.bounds[meta.name] || 0;
-    // padding applies to [batch, sequence] inputs named by those dims
-    const padded = a.padFraction > 0 && meta.shape.length === 2 && meta.shape[0] === batchDim &&
-      meta.shape[1] === seqDim;
+    // like tinyrt, padding zeroes only the mask: ids and token types keep their values there
+    const padded = a.padFraction > 0 && isMask && dims.length === 2;
     const lens = padded ? rowLengths(dims[0], dims[1], a.padFraction) : null;
     let data;
     switch (meta.type) {
@@ -200,11 +193,13 @@ async function main() {
   let outputs;
   for (let i = 0; i < a.warmup; i++) outputs = await session.run(feeds);
   const samples = new Float64Array(a.iterations);
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < a.iterations; i++) {
     const s = process.hrtime.bigint();
     outputs = await session.run(feeds);
     samples[i] = Number(process.hrtime.bigint() - s) / 1e6;
   }
+  const cpu = process.cpuUsage(cpu0);
   if (a.writeOutputs) {
     if (!outputs) outputs = await session.run(feeds);
     fs.mkdirSync(a.writeOutputs, { recursive: true });
@@ -229,6 +224,10 @@ async function main() {
     gflop_per_inference: null, peak_gflops: null, pct_of_peak: null, nodes: null, partitions: null,
     ort_version: ort.env.versions && ort.env.versions.common ? ort.env.versions.common : null,
     opt_level: a.optLevel, pad_fraction: a.padFraction,
+    // CPU time of the whole process (all threads) per timed run: at 1 thread it is close to the
+    // uncontended latency even when other processes take the cores (not comparable at 2 threads,
+    // where ORT's pool threads spin while waiting)
+    cpu_ms_per_run: (cpu.user + cpu.system) / 1000 / n,
   };
   process.stdout.write(JSON.stringify(r) + '\n');
 }
