@@ -107,12 +107,6 @@ int opt_readers(const opt_ctx *c, int v, int *out, int max) {
   return count;
 }
 
-bool opt_only_reader(const opt_ctx *c, int v, int ni) {
-  int r[2];
-  if (v < 0 || c->g->values[v].is_output) return false;
-  return opt_readers(c, v, r, 2) == 1 && r[0] == ni;
-}
-
 int opt_sole_reader(const opt_ctx *c, int v) {
   int r[2];
   if (v < 0 || c->g->values[v].is_output) return -1;
