@@ -544,7 +544,20 @@ static void test_small_graphs(void) {
   }
 }
 
+static void test_bad_level(void) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/models/bert-tiny/model.onnx", src_dir);
+  tinyrt_options o;
+  tinyrt_options_init(&o);
+  o.opt_level = 3;
+  tinyrt_session *s = NULL;
+  tinyrt_error err = {0};
+  CHECK(tinyrt_session_open(path, &o, &s, &err) == TINYRT_ERR_ARGUMENT && s == NULL);
+  CHECK_STR_CONTAINS(err.message, "opt_level 3");
+}
+
 int main(void) {
+  test_bad_level();
   test_shipped();
   test_shipped_static();
   test_fast_gelu();

@@ -349,7 +349,10 @@ int trt_optimize(trt_graph *g, const tinyrt_options *opts, trt_opt_report *repor
   trt_opt_report local;
   trt_opt_report *rep = report ? report : &local;
   memset(rep, 0, sizeof *rep);
-  int level = opts->opt_level < 0 || opts->opt_level > 2 ? 2 : opts->opt_level;
+  if (opts->opt_level < -1 || opts->opt_level > 2)
+    return trt_error(err, TINYRT_ERR_ARGUMENT, "opt_level %d is not one of -1 (highest), 0, 1, 2",
+                     opts->opt_level);
+  int level = opts->opt_level < 0 ? 2 : opts->opt_level;
   rep->level = level;
   rep->fast_gelu = opts->fast_gelu != 0;
   count_ops(g, rep->ops_before, &rep->nodes_before);
