@@ -19,7 +19,7 @@ build-test: deps
 	cmake --build build-test -j$(JOBS)
 
 run: build
-	./build/tinyrt run $(MODEL) --shape batch_size=1,sequence_length=128 --output-dir build/run-out
+	./build/tinyrt report $(MODEL) --html build/report.html
 
 test: build-test
 	cd build-test && ctest --output-on-failure -j$(JOBS)

@@ -200,11 +200,13 @@ async function main() {
   let outputs;
   for (let i = 0; i < a.warmup; i++) outputs = await session.run(feeds);
   const samples = new Float64Array(a.iterations);
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < a.iterations; i++) {
     const s = process.hrtime.bigint();
     outputs = await session.run(feeds);
     samples[i] = Number(process.hrtime.bigint() - s) / 1e6;
   }
+  const cpu = process.cpuUsage(cpu0);
   if (a.writeOutputs) {
     if (!outputs) outputs = await session.run(feeds);
     fs.mkdirSync(a.writeOutputs, { recursive: true });
@@ -229,6 +231,10 @@ async function main() {
     gflop_per_inference: null, peak_gflops: null, pct_of_peak: null, nodes: null, partitions: null,
     ort_version: ort.env.versions && ort.env.versions.common ? ort.env.versions.common : null,
     opt_level: a.optLevel, pad_fraction: a.padFraction,
+    // CPU time of the whole process (all threads) per timed run: at 1 thread it is close to the
+    // uncontended latency even when other processes take the cores (not comparable at 2 threads,
+    // where ORT's pool threads spin while waiting)
+    cpu_ms_per_run: (cpu.user + cpu.system) / 1000 / n,
   };
   process.stdout.write(JSON.stringify(r) + '\n');
 }

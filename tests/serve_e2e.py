@@ -12,6 +12,7 @@ disconnect while queued, shutdown with a request in flight) the server is starte
 test waits (bounded) on the server's own queue-depth gauge before acting.
 
 usage: serve_e2e.py --tinyrt build/tinyrt --model models/bert-tiny/model.onnx [--vocab-size N]
+(--vocab-size: the model's vocabulary, which the server must find by itself)
 Exit status: 0 pass, 1 fail, 77 skipped (no model file).
 """
 import argparse
@@ -345,8 +346,12 @@ def check_errors(srv, vocab):
     req["inputs"][0]["data"] = [101, 1.5, 3, 4]
     expect_error(srv, "fractional id", 400, ["input_ids", "not an integer"], req)
     expect_error(srv, "negative token id", 400, ["input_ids", "-5"], json_request([101, -5, 102]))
-    expect_error(srv, "token id past the vocabulary", 400, ["input_ids", str(vocab + 7)],
+    expect_error(srv, "token id past the vocabulary", 400,
+                 ["input_ids", str(vocab + 7), "vocabulary [0, %d)" % vocab],
                  json_request([101, vocab + 7, 102]))
+    req = json_request(ids)
+    req["inputs"][2]["data"] = [0, 0, 2, 0]
+    expect_error(srv, "token type past its table", 400, ["token_type_ids", "id 2"], req)
     expect_error(srv, "unknown output", 400, ["unexpected inference output 'nope'"],
                  json_request(ids, outputs=[{"name": "nope"}]))
     expect_error(srv, "batch too large", 400, ["batch-size must be <= 8"],
@@ -570,8 +575,9 @@ def check_loadgen(tinyrt, srv):
           rep.get("throughput_infer_per_s", 0) > 0,
           "loadgen: exit %s %r %r" % (out.returncode, out.stdout[:400], out.stderr[:400]))
     out = subprocess.run([tinyrt, "loadgen", "http://127.0.0.1:%d" % srv.port, "--model", MODEL,
-                          "--concurrency", "2", "--duration", "0.5", "--warmup", "0",
-                          "--json-tensors", "--output", "pooler_output", "--json"],
+                          "--concurrency", "2", "--duration", "2", "--warmup", "0",
+                          "--seq-len", "16", "--json-tensors", "--output", "pooler_output",
+                          "--json"],
                          capture_output=True, text=True, timeout=300)
     check(out.returncode == 0, "loadgen with JSON tensors: %r %r" % (out.stdout[:300], out.stderr[:300]))
     alive(srv, "loadgen")
@@ -587,9 +593,10 @@ def main():
         print("skipped: no model at %s" % args.model)
         return 77
     limit = 1 << 20
+    # The vocabulary is learned from the model (the embedding behind input_ids).
     main_srv = Server(args.tinyrt, args.model, "--max-batch", "8", "--max-queue-delay-us", "2000",
-                      "--max-queue", "64", "--vocab-size", str(args.vocab_size),
-                      "--max-body-bytes", str(limit), "--idle-timeout-s", "2", "--threads", "2")
+                      "--max-queue", "64", "--max-body-bytes", str(limit),
+                      "--idle-timeout-s", "2", "--threads", "2")
     try:
         check_endpoints(main_srv)
         check_inference(main_srv)
@@ -603,9 +610,10 @@ def main():
         if main_srv.proc.poll() is None:
             main_srv.stop(signal.SIGKILL)
     # Batching checks: a 200 ms queue delay makes the 32 concurrent requests meet in batches even
-    # on a loaded machine; no --vocab-size so that the model itself rejects the bad token.
+    # on a loaded machine; --vocab-size 0 turns the id check off so that the model itself rejects
+    # the bad token inside a batch.
     batch_srv = Server(args.tinyrt, args.model, "--max-batch", "8", "--max-queue-delay-us",
-                       "200000", "--threads", "2")
+                       "200000", "--threads", "2", "--vocab-size", "0")
     try:
         check_batched_equals_alone(batch_srv)
         check_isolation(batch_srv, args.vocab_size)

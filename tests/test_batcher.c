@@ -159,8 +159,16 @@ static void f_free(void *self, tinyrt_tensor *t) {
   t->data = NULL;
 }
 
+/* Token ids index a table of VOCAB rows, token types one of 2. */
+static int f_bound(void *self, int i, int64_t *bound) {
+  fake *f = self;
+  if (f->kind != FAKE_RAGGED || i == 1) return TINYRT_ERR_ARGUMENT;
+  *bound = i == 0 ? VOCAB : 2;
+  return TINYRT_OK;
+}
+
 static const trt_srv_model_ops fake_ops = {f_in_count, f_out_count, f_in_info, f_out_info,
-                                           f_run,      f_free,      NULL};
+                                           f_run,      f_free,      NULL,      f_bound};
 
 static void fake_init(fake *f, fake_kind kind, trt_srv_model *m) {
   memset(f, 0, sizeof *f);
@@ -301,6 +309,9 @@ static void test_sig_ragged(void) {
   CHECK_EQ_INT(warn[0], 0);
   CHECK_EQ_INT(sig.mask_input, 1);
   CHECK_EQ_INT(sig.ids_input, 0);
+  CHECK_EQ_INT(sig.inputs[0].bound, VOCAB); /* learned from the model */
+  CHECK_EQ_INT(sig.inputs[1].bound, 0);
+  CHECK_EQ_INT(sig.inputs[2].bound, 2);
   CHECK(sig.inputs[0].seq[1] && sig.inputs[2].seq[1]);
   /* the probes (rows 1 len 3, rows 2 len 5) find the sequence axis of hidden and not of pooled */
   CHECK_EQ_INT(f.n_runs, 2);
@@ -356,7 +367,6 @@ static void test_sig_check(void) {
   char warn[300];
   tinyrt_error err = {0};
   CHECK_EQ_INT(trt_srv_sig_build(&m, &sig, warn, sizeof warn, &err), TINYRT_OK);
-  sig.vocab_size = VOCAB;
   trt_srv_named in[4];
   trt_srv_tensor ordered[TRT_SRV_MAX_IO];
   int64_t rows = 0, len = 0;
@@ -394,9 +404,11 @@ static void test_sig_check(void) {
       {{"input_ids", "attention_mask", "token_type_ids"}, {7, 7, 7}, {1, 1, 1}, {0, 0, 0}, 3, 0,
        "empty shape"},
       {{"input_ids", "attention_mask", "token_type_ids"}, {7, 7, 7}, {1, 1, 1}, {3, 3, 3}, 3,
-       VOCAB, "token id 100 at element 2, outside the vocabulary [0, 100)"},
+       VOCAB, "input 'input_ids' holds id 100 at element 2, outside the vocabulary [0, 100)"},
       {{"input_ids", "attention_mask", "token_type_ids"}, {7, 7, 7}, {1, 1, 1}, {3, 3, 3}, 3, -4,
-       "token id -4 at element 2"},
+       "id -4 at element 2"},
+      {{"token_type_ids", "attention_mask", "input_ids"}, {7, 7, 7}, {1, 1, 1}, {3, 3, 3}, 3, 2,
+       "input 'token_type_ids' holds id 2 at element 2, outside the vocabulary [0, 2)"},
   };
   for (size_t c = 0; c < TRT_ARRAY_LEN(cases); c++) {
     for (int i = 0; i < cases[c].n; i++)

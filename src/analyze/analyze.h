@@ -139,6 +139,12 @@ int trt_layer_from_name(const char *name);
 
 /* Writers. top limits the per-op tables (0 = all). source names the profile in the heading. */
 int trt_analysis_write_text(FILE *f, const trt_analysis *a, const char *source, size_t top);
+/* The text from "Total Profile Statistics" through the partitions, without the heading, the
+ * observations and the recommendations (for reports that place those themselves). */
+int trt_analysis_write_text_body(FILE *f, const trt_analysis *a, size_t top);
+/* The JSON object trt_analysis_write_json prints (a cJSON tree; the caller deletes it). NULL when
+ * out of memory. */
+struct cJSON *trt_analysis_json(const trt_analysis *a, const char *source, size_t top);
 int trt_analysis_write_json(FILE *f, const trt_analysis *a, const char *source, size_t top,
                             tinyrt_error *err);
 int trt_analysis_write_html(const char *path, const trt_analysis *a, const char *source,

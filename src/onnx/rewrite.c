@@ -140,7 +140,7 @@ static int rewrite_dim(rw *r, const uint8_t *data, size_t len, bool *changed) {
   for (int i = 0; i < r->n && k < 0; i++)
     if (strlen(r->dims[i].name) == param_len && memcmp(r->dims[i].name, param, param_len) == 0)
       k = i;
-  /* a fixed name is listed once, on its first match; others are compared every time */
+  /* for the error naming the model's dims: a fixed name when first met, others every time */
   if (k < 0 || !r->counts[k]) note_name(r, param, param_len);
   if (k < 0) return TINYRT_OK;
   r->counts[k]++;

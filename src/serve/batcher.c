@@ -322,7 +322,7 @@ static void run_batch(trt_srv_batcher *b, trt_srv_job **jobs, int n) {
            err.message);
     return;
   }
-  /* One request's data (say a token id past the vocabulary when --vocab-size was not given) can
+  /* One request's data (say a token id past the vocabulary with --vocab-size 0) can
    * fail the whole batch: run each job alone so that only the culprit fails. */
   for (int j = 0; j < m; j++) {
     tinyrt_error e1 = {0};

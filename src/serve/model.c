@@ -179,6 +179,10 @@ int trt_srv_sig_build(const trt_srv_model *m, trt_srv_sig *sig, char *warning, s
       return trt_error(err, TINYRT_ERR_UNSUPPORTED, "input '%s' has datatype %s, which the server"
                        " does not handle", info.name, trt_srv_dtype_name(info.dtype));
     if (info.rank < 1 || info.dims[0] >= 0) batchable = false;
+    int64_t bound = 0;
+    if ((info.dtype == TINYRT_INT64 || info.dtype == TINYRT_INT32) && m->ops->input_index_bound &&
+        m->ops->input_index_bound(m->self, i, &bound) == TINYRT_OK && bound > 0)
+      sig->inputs[i].bound = bound;
     if (!strcmp(info.name, "attention_mask")) sig->mask_input = i;
     if (!strcmp(info.name, "input_ids") && (info.dtype == TINYRT_INT64 || info.dtype == TINYRT_INT32))
       sig->ids_input = i;
@@ -234,20 +238,26 @@ static char *shape_text(const int64_t *dims, int rank, char *buf, size_t len) {
   return trt_shape_str(rank, dims, buf, len);
 }
 
-static int check_vocab(const trt_srv_sig *sig, const trt_srv_tensor *t, tinyrt_error *err) {
-  const char *name = sig->inputs[sig->ids_input].name;
+static int64_t int_at(const trt_srv_tensor *t, int64_t k) {
+  return t->dtype == TINYRT_INT64 ? ((const int64_t *)t->data)[k] : ((const int32_t *)t->data)[k];
+}
+
+/* Ids must be rows of the table they index; checking here names the input and the value, and
+ * keeps one bad request from failing a whole batch inside the model. */
+static int check_ids(const trt_srv_io *io, bool is_ids, const trt_srv_tensor *t,
+                     tinyrt_error *err) {
+  if (t->dtype != TINYRT_INT64 && t->dtype != TINYRT_INT32) return TINYRT_OK;
+  if (io->bound <= 0 && !is_ids) return TINYRT_OK;
   int64_t n = trt_shape_numel(t->rank, t->dims);
   for (int64_t k = 0; k < n; k++) {
-    int64_t v = t->dtype == TINYRT_INT64 ? ((const int64_t *)t->data)[k]
-                                          : ((const int32_t *)t->data)[k];
-    if (v < 0 || (sig->vocab_size > 0 && v >= sig->vocab_size)) {
-      if (sig->vocab_size > 0)
-        return trt_error(err, TINYRT_ERR_ARGUMENT, "input '%s' holds token id %lld at element"
-                         " %lld, outside the vocabulary [0, %lld)", name, (long long)v,
-                         (long long)k, (long long)sig->vocab_size);
-      return trt_error(err, TINYRT_ERR_ARGUMENT, "input '%s' holds token id %lld at element %lld;"
-                       " token ids cannot be negative", name, (long long)v, (long long)k);
-    }
+    int64_t v = int_at(t, k);
+    if (v >= 0 && (io->bound <= 0 || v < io->bound)) continue;
+    if (io->bound > 0)
+      return trt_error(err, TINYRT_ERR_ARGUMENT, "input '%s' holds id %lld at element %lld,"
+                       " outside the vocabulary [0, %lld)", io->name, (long long)v, (long long)k,
+                       (long long)io->bound);
+    return trt_error(err, TINYRT_ERR_ARGUMENT, "input '%s' holds id %lld at element %lld; ids"
+                     " cannot be negative", io->name, (long long)v, (long long)k);
   }
   return TINYRT_OK;
 }
@@ -334,8 +344,8 @@ int trt_srv_sig_check(const trt_srv_sig *sig, const char *model_name, trt_srv_na
                              (long long)a, (long long)b);
         }
     }
-  if (sig->ids_input >= 0) {
-    int rc = check_vocab(sig, &in[slot[sig->ids_input]].t, err);
+  for (int i = 0; i < sig->n_inputs; i++) {
+    int rc = check_ids(&sig->inputs[i], i == sig->ids_input, &in[slot[i]].t, err);
     if (rc) return rc;
   }
   for (int i = 0; i < sig->n_inputs; i++) {

@@ -29,6 +29,9 @@ typedef struct trt_srv_model_ops {
              int n_outputs, tinyrt_error *err);
   void (*tensor_free)(void *self, tinyrt_tensor *t);
   void (*close)(void *self);
+  /* Optional (may be NULL): for an integer input that indexes a constant table (token ids into
+   * an embedding), the table's rows, as tinyrt_input_index_bound(). */
+  int (*input_index_bound)(void *self, int index, int64_t *bound);
 } trt_srv_model_ops;
 
 typedef struct trt_srv_model {
@@ -62,6 +65,7 @@ typedef struct trt_srv_io {
   int64_t dims[TINYRT_MAX_RANK];
   const char *dim_names[TINYRT_MAX_RANK]; /* names of variable dims (may be NULL) */
   bool seq[TINYRT_MAX_RANK];
+  int64_t bound; /* integer inputs that index a table: values must be in [0, bound); 0 = any */
 } trt_srv_io;
 
 typedef struct trt_srv_sig {
@@ -74,11 +78,12 @@ typedef struct trt_srv_sig {
    * batch, right-padded with 0 (mask 0 marks the padding). */
   bool ragged;
   int mask_input; /* index of attention_mask, -1 when absent */
-  int ids_input;  /* index of input_ids, -1 when absent */
-  int64_t vocab_size; /* input_ids must be in [0, vocab_size); 0 = unknown */
+  int ids_input;  /* index of an integer input_ids, -1 when absent; its ids are never negative */
 } trt_srv_sig;
 
-/* Describes the model: reads the inputs and outputs and, when the model looks batchable, runs
+/* Describes the model: reads the inputs and outputs (and the table size behind each integer
+ * input that indexes one, for checking token ids before batching) and, when the model looks
+ * batchable, runs
  * two small probe batches to learn which output axes follow the batch and the sequence length
  * (output shapes are often not declared in the file). When a probe fails the model is served
  * one request at a time and *warning says why. */
@@ -92,8 +97,8 @@ typedef struct trt_srv_named {
 } trt_srv_named;
 
 /* Checks one request's inputs against the signature: every input given once, known names,
- * datatypes, ranks, fixed dims, variable dims that must agree, and token ids inside the
- * vocabulary. On success the tensors move (data ownership included) into ordered[], indexed like
+ * datatypes, ranks, fixed dims, variable dims that must agree, and ids inside the tables they
+ * index (the vocabulary). On success the tensors move (data ownership included) into ordered[], indexed like
  * sig->inputs, and *rows / *seq_len receive the request's batch rows and sequence length (0 when
  * the model is not ragged). On failure nothing moves and err names the input and the problem
  * (TINYRT_ERR_ARGUMENT). */

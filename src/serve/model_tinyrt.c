@@ -19,9 +19,12 @@ static int run(void *self, const tinyrt_tensor *in, int n_in, tinyrt_tensor *out
 }
 static void tensor_free(void *self, tinyrt_tensor *t) { tinyrt_tensor_free(self, t); }
 static void close_session(void *self) { tinyrt_session_close(self); }
+static int index_bound(void *self, int i, int64_t *bound) {
+  return tinyrt_input_index_bound(self, i, bound);
+}
 
 static const trt_srv_model_ops tinyrt_model_ops = {
-    in_count, out_count, in_info, out_info, run, tensor_free, close_session,
+    in_count, out_count, in_info, out_info, run, tensor_free, close_session, index_bound,
 };
 
 int trt_srv_model_open_tinyrt(const char *path, const tinyrt_options *opts, trt_srv_model *out,

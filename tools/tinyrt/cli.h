@@ -15,5 +15,6 @@ int cmd_analyze(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_loadgen(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -142,6 +142,22 @@ fail:
   return false;
 }
 
+void cli_pad_masks(tinyrt_tensor *inputs, int n, double fraction) {
+  for (int i = 0; i < n; i++) {
+    tinyrt_tensor *t = &inputs[i];
+    if (!looks_like_mask(t->name) || t->rank != 2) continue;
+    int64_t rows = t->dims[0], len = t->dims[1];
+    int64_t real = len - (int64_t)(fraction * (double)len);
+    if (real < 1) real = 1;
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t s = real; s < len; s++) {
+        if (t->dtype == TINYRT_INT64) ((int64_t *)t->data)[r * len + s] = 0;
+        if (t->dtype == TINYRT_INT32) ((int32_t *)t->data)[r * len + s] = 0;
+        if (t->dtype == TINYRT_FLOAT) ((float *)t->data)[r * len + s] = 0;
+      }
+  }
+}
+
 void cli_free_inputs(tinyrt_tensor *inputs, int n) {
   if (!inputs) return;
   for (int i = 0; i < n; i++) free(inputs[i].data);

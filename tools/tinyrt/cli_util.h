@@ -29,6 +29,9 @@ bool cli_parse_int(const char *opt, const char *arg, long long lo, long long hi,
 bool cli_make_inputs(const tinyrt_session *s, const cli_dims *dims, tinyrt_tensor **inputs,
                      int *n_inputs);
 void cli_free_inputs(tinyrt_tensor *inputs, int n_inputs);
+/* Right-pads every sequence of the attention masks among inputs (rank-2 integer inputs named
+ * like *mask*): the last `fraction` of each row becomes 0 (at least one token stays real). */
+void cli_pad_masks(tinyrt_tensor *inputs, int n_inputs, double fraction);
 
 /* "[1,128,768]" into buf. */
 const char *cli_shape_str(const tinyrt_tensor *t, char *buf, size_t len);

@@ -650,7 +650,7 @@ static void report(const opts *o, const results *r, double measured_s, const ser
                    const server_stats *s1) {
   double *v = r->lat_ms;
   size_t n = r->n;
-  qsort(v, n, sizeof *v, cmp_double);
+  if (n > 1) qsort(v, n, sizeof *v, cmp_double);
   double sum = 0;
   for (size_t i = 0; i < n; i++) sum += v[i];
   double avg = n ? sum / (double)n : 0, mx = n ? v[n - 1] : 0;

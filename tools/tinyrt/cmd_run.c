@@ -22,6 +22,9 @@ static void run_usage(FILE *f) {
           "  --threads N             intra-op threads (default: the machine's cores)\n"
           "  --opt-level N           graph optimization level 0-2 (default: 2)\n"
           "  --isa NAME              force the cpu provider's kernels: avx512, avx2, portable\n"
+          "  --fast-gelu             rewrite erf GELU to the tanh approximation (changes outputs)\n"
+          "  --remove-padding        skip padded tokens (attention_mask 0): token-wise work and\n"
+          "                          attention run on real tokens; padded outputs are zero\n"
           "  --quiet                 print nothing on success\n"
           "  -h, --help              this help\n\n"
           "Synthetic inputs are deterministic: token ids lie inside the embedding table they index,\n"
@@ -78,6 +81,10 @@ int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--isa") && v) {
       opts.cpu_isa = v;
       i++;
+    } else if (!strcmp(a, "--fast-gelu")) {
+      opts.fast_gelu = 1;
+    } else if (!strcmp(a, "--remove-padding")) {
+      opts.remove_padding = 1;
     } else if (!strcmp(a, "--quiet")) {
       quiet = true;
     } else if (a[0] == '-' || model) {

@@ -30,7 +30,8 @@ static void usage(FILE *f) {
           "  --threads N              intra-op threads of the runtime (default 0 = all cores)\n"
           "  --http-threads N         HTTP worker threads (default 2)\n"
           "  --max-body-bytes N       larger request bodies get 413 (default 67108864)\n"
-          "  --vocab-size N           reject input_ids outside [0, N) with 400\n"
+          "  --vocab-size N           input_ids must be in [0, N) (default: the size of the\n"
+          "                           embedding they index; 0 = leave the check to the model)\n"
           "  --idle-timeout-s N       close connections silent this long (default 60)\n"
           "  --providers LIST         execution providers, e.g. cpu,ref (default: all)\n\n"
           "SIGTERM or SIGINT stops accepting, finishes the requests in flight and exits 0.\n");
@@ -83,7 +84,7 @@ int cmd_serve(int argc, char **argv) {
   tinyrt_options ro;
   tinyrt_options_init(&ro);
   const char *model_path = NULL, *model_name = NULL;
-  long long vocab = 0;
+  long long vocab = -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -138,7 +139,7 @@ int cmd_serve(int argc, char **argv) {
       if (!parse_int(a, v, 1, (long long)1 << 40, &x)) return 2;
       so.max_body_bytes = (size_t)x;
     } else if (!strcmp(a, "--vocab-size")) {
-      if (!parse_int(a, v, 1, INT32_MAX, &x)) return 2;
+      if (!parse_int(a, v, 0, INT32_MAX, &x)) return 2;
       vocab = x;
     } else if (!strcmp(a, "--idle-timeout-s")) {
       if (!parse_int(a, v, 0, 86400, &x)) return 2;
@@ -190,11 +191,12 @@ int cmd_serve(int argc, char **argv) {
     goto done;
   }
   if (warning[0]) fprintf(stderr, "tinyrt serve: warning: %s\n", warning);
-  if (vocab > 0) {
+  if (vocab >= 0) {
     if (sig.ids_input < 0)
       fprintf(stderr, "tinyrt serve: warning: the model has no integer input_ids; --vocab-size"
               " is ignored\n");
-    sig.vocab_size = vocab;
+    else
+      sig.inputs[sig.ids_input].bound = vocab;
   }
   if (trt_srv_server_start(&so, &model, &sig, &server, &err) != TINYRT_OK) {
     fprintf(stderr, "tinyrt serve: %s\n", err.message);

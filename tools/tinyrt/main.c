@@ -13,6 +13,7 @@ static const cli_command commands[] = {
     {"optimize", "write a static-shape copy of a model (--fix DIM=N,...)", cmd_optimize},
     {"serve", "serve a model over HTTP (Open Inference Protocol v2), dynamic batching", cmd_serve},
     {"loadgen", "load a running server: throughput and latency percentiles", cmd_loadgen},
+    {"report", "the whole performance report: inspect, bench, profile, analysis, advice", cmd_report},
     {NULL, NULL, NULL},
 };
 
