@@ -21,6 +21,7 @@
 
 #include "exec/session.h"
 #include "testutil.h"
+#include "tools/fast_gelu.h"
 #include "tools/npy.h"
 
 #define OUT_TOL 1e-5
@@ -351,6 +352,18 @@ static void test_fast_gelu(void) {
     printf("  fast GELU vs exact GELU on b4_s37_pad: max change %.3g\n", d);
     double d0 = max_diff(f0, f2, &in);
     CHECK_MSG(d0 <= OUT_TOL, "fast GELU at level 0 vs level 2: %.3g", d0);
+    /* the helper the CLI uses reports the same change */
+    tinyrt_options o;
+    tinyrt_options_init(&o);
+    o.providers = "ref";
+    o.threads = 1;
+    double change = -1;
+    int rewritten = -1;
+    tinyrt_error err = {0};
+    CHECK_MSG(trt_fast_gelu_change(path, &o, in.t, in.n, &change, &rewritten, &err) == TINYRT_OK,
+              "%s", err.message);
+    CHECK_EQ_INT(rewritten, 2);
+    CHECK_MSG(fabs(change - d) <= OUT_TOL, "helper: %.3g, direct: %.3g", change, d);
     free_inputs(&in);
   }
 done:
@@ -531,7 +544,20 @@ static void test_small_graphs(void) {
   }
 }
 
+static void test_bad_level(void) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/models/bert-tiny/model.onnx", src_dir);
+  tinyrt_options o;
+  tinyrt_options_init(&o);
+  o.opt_level = 3;
+  tinyrt_session *s = NULL;
+  tinyrt_error err = {0};
+  CHECK(tinyrt_session_open(path, &o, &s, &err) == TINYRT_ERR_ARGUMENT && s == NULL);
+  CHECK_STR_CONTAINS(err.message, "opt_level 3");
+}
+
 int main(void) {
+  test_bad_level();
   test_shipped();
   test_shipped_static();
   test_fast_gelu();

@@ -49,8 +49,6 @@ int opt_build_uses(opt_ctx *c);
 int opt_add_use(opt_ctx *c, int v, int ni);
 /* Distinct live nodes reading v: returns their number and stores up to max of them in out. */
 int opt_readers(const opt_ctx *c, int v, int *out, int max);
-/* True when v is not a graph output and node ni is its only live reader. */
-bool opt_only_reader(const opt_ctx *c, int v, int ni);
 
 /* The only live reader of v (v not being a graph output), or -1. */
 int opt_sole_reader(const opt_ctx *c, int v);

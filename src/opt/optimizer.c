@@ -108,12 +108,6 @@ int opt_readers(const opt_ctx *c, int v, int *out, int max) {
   return count;
 }
 
-bool opt_only_reader(const opt_ctx *c, int v, int ni) {
-  int r[2];
-  if (v < 0 || c->g->values[v].is_output) return false;
-  return opt_readers(c, v, r, 2) == 1 && r[0] == ni;
-}
-
 int opt_sole_reader(const opt_ctx *c, int v) {
   int r[2];
   if (v < 0 || c->g->values[v].is_output) return -1;
@@ -356,7 +350,10 @@ int trt_optimize(trt_graph *g, const tinyrt_options *opts, trt_opt_report *repor
   trt_opt_report local;
   trt_opt_report *rep = report ? report : &local;
   memset(rep, 0, sizeof *rep);
-  int level = opts->opt_level < 0 || opts->opt_level > 2 ? 2 : opts->opt_level;
+  if (opts->opt_level < -1 || opts->opt_level > 2)
+    return trt_error(err, TINYRT_ERR_ARGUMENT, "opt_level %d is not one of -1 (highest), 0, 1, 2",
+                     opts->opt_level);
+  int level = opts->opt_level < 0 ? 2 : opts->opt_level;
   rep->level = level;
   rep->fast_gelu = opts->fast_gelu != 0;
   count_ops(g, rep->ops_before, &rep->nodes_before);

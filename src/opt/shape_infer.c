@@ -130,11 +130,12 @@ static bool bcast(opt_ctx *c, const opt_shape *a, const opt_shape *b, opt_shape 
 static trt_dim sv_binary(opt_ctx *c, int op, trt_dim a, trt_dim b, bool *ok) {
   bool fa = a.sym < 0, fb = b.sym < 0; /* vector entries are fixed (any sign) or symbols */
   if (fa && fb) {
-    int64_t x = a.value, y = b.value;
+    int64_t x = a.value, y = b.value, r;
     switch (op) {
-      case TRT_OP_ADD: return dfix(x + y);
-      case TRT_OP_SUB: return dfix(x - y);
-      case TRT_OP_MUL: return dfix(x * y);
+      /* shape vectors of a malformed model may hold anything: overflow means unknown */
+      case TRT_OP_ADD: if (!__builtin_add_overflow(x, y, &r)) return dfix(r); break;
+      case TRT_OP_SUB: if (!__builtin_sub_overflow(x, y, &r)) return dfix(r); break;
+      case TRT_OP_MUL: if (!__builtin_mul_overflow(x, y, &r)) return dfix(r); break;
       case TRT_OP_DIV:
         if (y == 0 || (y == -1 && x == INT64_MIN)) break;
         return dfix(x / y);
@@ -326,8 +327,7 @@ static void infer_reshape(opt_ctx *c, const trt_node *n, opt_shape *o, const opt
   int syms[TRT_MAX_RANK], n_syms = 0;
   for (int i = 0; i < x->rank; i++) {
     if (x->dims[i].sym >= 0) syms[n_syms++] = x->dims[i].sym;
-    else if (x->dims[i].value >= 0) fin *= x->dims[i].value;
-    else return;
+    else if (x->dims[i].value < 0 || __builtin_mul_overflow(fin, x->dims[i].value, &fin)) return;
   }
   for (int i = 0; i < r; i++) {
     if (i == neg) continue;
@@ -338,7 +338,7 @@ static void infer_reshape(opt_ctx *c, const trt_node *n, opt_shape *o, const opt
       if (k == n_syms) return;
       syms[k] = syms[--n_syms];
     } else if (d.value >= 0) {
-      fout *= d.value;
+      if (__builtin_mul_overflow(fout, d.value, &fout)) return;
     } else {
       return;
     }
@@ -354,18 +354,18 @@ static trt_dim slice_dim(opt_ctx *c, trt_dim d, int64_t s, trt_dim e, int64_t st
     if (e.sym >= 0 && opt_dim_eq(d, e)) return d;
     if (e.sym >= 0 && d.sym < 0 && d.value >= 1) return fresh(c, e.sym); /* min(E, D) */
   }
-  if (d.sym >= 0 || d.value < 0 || e.sym >= 0 || st == 0) return fresh(c, -1);
+  if (d.sym >= 0 || d.value < 0 || e.sym >= 0 || st == 0 || st == INT64_MIN) return fresh(c, -1);
   int64_t D = d.value, end = e.value, start = s;
   if (start < 0) start += D;
   if (end < 0) end += D;
   if (st > 0) {
     start = TRT_MAX(0, TRT_MIN(start, D));
     end = TRT_MAX(0, TRT_MIN(end, D));
-    return dfix(end > start ? (end - start + st - 1) / st : 0);
+    return dfix(end > start ? (end - start - 1) / st + 1 : 0);
   }
   start = TRT_MAX(-1, TRT_MIN(start, D - 1));
   end = TRT_MAX(-1, TRT_MIN(end, D - 1));
-  return dfix(start > end ? (start - end + (-st) - 1) / (-st) : 0);
+  return dfix(start > end ? (start - end - 1) / -st + 1 : 0);
 }
 
 static void infer_slice(opt_ctx *c, const trt_node *n, int64_t opset, opt_shape *o,
@@ -384,6 +384,7 @@ static void infer_slice(opt_ctx *c, const trt_node *n, int64_t opset, opt_shape 
     nst = -1;
   } else {
     if (n->n_inputs < 3 || !input_ints(c, n->inputs[1], starts, &ns, TRT_MAX_RANK)) return;
+    if (n->inputs[2] < 0) return;
     const opt_shape *es = &c->sh[n->inputs[2]];
     if (es->n_sv < 0 || es->n_sv > TRT_MAX_RANK) return;
     ne = es->n_sv;
@@ -585,9 +586,12 @@ void opt_infer_node(opt_ctx *c, int ni) {
       o->rank = 0;
       if (opt_shape_fixed(x)) {
         int64_t p = 1;
-        for (int i = 0; i < x->rank; i++) p *= x->dims[i].value;
-        o->n_sv = 1;
-        o->sv[0] = dfix(p);
+        bool ok = true;
+        for (int i = 0; i < x->rank && ok; i++) ok = !__builtin_mul_overflow(p, x->dims[i].value, &p);
+        if (ok) {
+          o->n_sv = 1;
+          o->sv[0] = dfix(p);
+        }
       }
       break;
     }
@@ -655,7 +659,7 @@ void opt_infer_node(opt_ctx *c, int ni) {
         }
         trt_dim d = s->dims[axis];
         if (d.sym >= 0 || d.value < 0) fixed = false;
-        else sum += d.value;
+        else if (__builtin_add_overflow(sum, d.value, &sum)) fixed = false;
         if (s->n_sv < 0 || n_sv + s->n_sv > OPT_SV_MAX) sv_ok = false;
         else {
           memcpy(o->sv + n_sv, s->sv, sizeof(trt_dim) * (size_t)s->n_sv);
@@ -732,8 +736,12 @@ void opt_infer_node(opt_ctx *c, int ni) {
       if (n->n_inputs == 3 && is_int(x->dtype) && input_ints(c, n->inputs[0], &s, &k1, 1) &&
           input_ints(c, n->inputs[1], &l, &k2, 1) && input_ints(c, n->inputs[2], &d, &k3, 1) &&
           k1 == 1 && k2 == 1 && k3 == 1 && d != 0) {
-        int64_t len = (l - s + d + (d > 0 ? -1 : 1)) / d;
-        o->dims[0] = dfix(len > 0 ? len : 0);
+        int64_t span, num;
+        if (!__builtin_sub_overflow(l, s, &span) &&
+            !__builtin_add_overflow(span, d + (d > 0 ? -1 : 1), &num) && d != -1) {
+          int64_t len = num / d;
+          o->dims[0] = dfix(len > 0 ? len : 0);
+        }
       }
       break;
     }
