@@ -123,6 +123,15 @@ def check_run_outputs():
         run("run", MODEL, "--shape", "batch_size=2,sequence_length=9", "--output-dir", d, "--quiet")
         names = sorted(os.listdir(d))
         expect(names == ["last_hidden_state.npy", "pooler_output.npy"], f"outputs written: {names}")
+        # --fast-gelu reports how much the approximation moved the outputs, measured
+        p = run("run", MODEL, "--shape", "batch_size=1,sequence_length=16", "--output-dir", d,
+                "--fast-gelu")
+        import re
+        m = re.search(r"--fast-gelu: (\d+) GELUs? rewritten.*: ([0-9.e+-]+)", p.stdout)
+        expect(m and int(m.group(1)) == 2, f"--fast-gelu rewrites both GELUs: {p.stdout}")
+        # the tanh form differs from erf GELU by < 1e-3 per activation (bert-tiny's README
+        # measures 4.6e-4 on its outputs); it must be visible but small
+        expect(m and 0 < float(m.group(2)) < 1e-2, "--fast-gelu change measured and small")
         p = run("run", MODEL, "--output-dir", d, ok=False)
         expect(p.returncode == 1 and "--shape" in p.stderr, "missing dims are named")
 

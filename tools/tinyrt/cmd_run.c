@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "core/common.h"
+#include "tools/fast_gelu.h"
 #include "tools/npy.h"
 
 static void run_usage(FILE *f) {
@@ -204,6 +205,18 @@ int cmd_run(int argc, char **argv) {
                        cli_shape_str(&outputs[i], shape, sizeof shape), path);
   }
   if (!quiet) printf("ran in %.3f ms (first run: includes planning)\n", ms);
+  if (opts.fast_gelu) {
+    /* the approximation changes the outputs: say by how much, measured on these inputs */
+    double change = 0;
+    int rewritten = 0;
+    if (trt_fast_gelu_change(model, &opts, inputs, n_inputs, &change, &rewritten, &err)) {
+      fprintf(stderr, "tinyrt run: measuring --fast-gelu: %s\n", err.message);
+      goto out;
+    }
+    printf("--fast-gelu: %d GELU%s rewritten to the tanh approximation; max output change vs "
+           "erf GELU on these inputs: %.3g\n",
+           rewritten, rewritten == 1 ? "" : "s", change);
+  }
   status = 0;
 out:
   if (outputs)
