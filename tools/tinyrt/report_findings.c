@@ -281,7 +281,9 @@ static void perf(report *r) {
       "measured peak (%.1f GFLOP/s for %d thread%s)%s",
       b->gflop * 1e3, gflops, b->pct_of_peak, b->peak_gflops, b->threads,
       b->threads == 1 ? "" : "s",
-      b->pct_of_peak < 10 ? ": latency is bound by something other than FLOPs" : "");
+      b->pct_of_peak < 10 ? ": far from the FLOP limit, so how the kernels compute, not how much, "
+                            "sets the latency"
+                          : "");
   char words[160];
   bool drift = r->prof_diff.significant && b->lat.mean < r->dyn.lat.mean;
   OBS(REPORT_G_PERF, drift ? TRT_AN_WARN : TRT_AN_INFO,
