@@ -24,5 +24,13 @@ run: build
 test: build-test
 	cd build-test && ctest --output-on-failure -j$(JOBS)
 
+# tinyrt against ONNX Runtime (onnxruntime-node, installed into build/ort on first use); ~5 min.
+bench: build
+	bench/vs_onnxruntime
+
+# The serving targets (throughput with and without batching, p99, mixed-length equality, soak).
+bench-serve: build
+	bench/serve_bench.sh build/tinyrt $(MODEL)
+
 clean:
 	rm -rf build build-test

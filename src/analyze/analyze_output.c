@@ -173,7 +173,7 @@ int trt_analysis_write_text_body(FILE *f, const trt_analysis *a, size_t top) {
       fprintf(f, "  - Top partition (%s, %s): %s ms (%s events, %d nodes)\n", best->label,
               best->name, MS(best->total_ms), INT(best->events), best->nodes);
     }
-    for (size_t i = 0; i < limit(a->n_parts, top); i++) {
+    for (size_t i = 0; a->n_parts > 1 && i < limit(a->n_parts, top); i++) {
       const trt_an_partition *p = &a->parts[i];
       fprintf(f, "    %s %s: %s ms (%s events, %d node%s) [%s]\n", p->label, p->name,
               MS(p->total_ms), INT(p->events), p->nodes, p->nodes == 1 ? "" : "s", p->provider);

@@ -17,9 +17,7 @@ static const struct {
   const char *name;
   ep_ctor create;
 } known_eps[] = {
-#ifdef TRT_HAVE_CPU_EP
     {"cpu", trt_ep_cpu_create},
-#endif
     {"ref", make_ref},
 };
 

@@ -18,6 +18,8 @@ void tinyrt_options_init(tinyrt_options *o) {
 
 const trt_graph *trt_session_graph(const tinyrt_session *s) { return &s->g; }
 
+const trt_opt_report *trt_session_opt_report(const tinyrt_session *s) { return s->opt_report; }
+
 /* --- checking the loaded graph ------------------------------------------------------------- */
 
 static int resolve_ops(trt_graph *g, tinyrt_error *err) {
@@ -173,7 +175,17 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
 
   if ((rc = resolve_ops(&s->g, err))) goto fail;
   if ((rc = apply_dim_overrides(&s->g, opts, err))) goto fail;
-  if ((rc = trt_optimize(&s->g, opts, err))) goto fail;
+  /* the model's parameters, before optimization adds (merged weights) or drops constants */
+  for (int v = 0; v < s->g.n_values; v++) {
+    const trt_value *val = &s->g.values[v];
+    if (val->kind == TRT_VALUE_CONSTANT && val->constant.dtype == TINYRT_FLOAT)
+      s->stats.n_parameters += (int64_t)trt_tensor_numel(&val->constant);
+  }
+  if (!(s->opt_report = trt_calloc(&s->al, 1, sizeof *s->opt_report))) {
+    rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  if ((rc = trt_optimize(&s->g, opts, s->opt_report, err))) goto fail;
   if ((rc = trt_graph_topo_order(&s->g, &s->order, &s->n_order, err))) goto fail;
   s->kernels = trt_calloc(&s->al, (size_t)s->g.n_nodes + 1, sizeof *s->kernels);
   if (!s->kernels) {
@@ -206,11 +218,6 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
   s->stats.n_nodes = s->n_order;
   s->stats.n_nodes_loaded = s->n_nodes_loaded;
   s->stats.n_partitions = s->n_parts;
-  for (int v = 0; v < s->g.n_values; v++) {
-    const trt_value *val = &s->g.values[v];
-    if (val->kind == TRT_VALUE_CONSTANT && val->constant.dtype == TINYRT_FLOAT)
-      s->stats.n_parameters += (int64_t)trt_tensor_numel(&val->constant);
-  }
   uint64_t t_done = trt_now_ns();
   s->stats.session_init_ms = (double)(t_done - t_loaded) / 1e6;
   if (s->prof) {
@@ -263,6 +270,7 @@ void tinyrt_session_close(tinyrt_session *s) {
   trt_free(&al, s->out_info);
   trt_free(&al, s->providers);
   trt_profiler_destroy(s->prof);
+  trt_free(&al, s->opt_report);
   trt_graph_free(&s->g);
   pthread_mutex_destroy(&s->lock);
   trt_free(&al, s);

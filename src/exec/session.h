@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "exec/plan.h"
+#include "opt/optimizer.h"
 #include "prof/profiler.h"
 
 #define TRT_PLAN_CACHE_MAX 64
@@ -32,10 +33,13 @@ struct tinyrt_session {
   tinyrt_io_info *in_info, *out_info;
   tinyrt_session_stats stats;
   trt_profiler *prof;         /* NULL unless opts.profile */
+  trt_opt_report *opt_report; /* what the graph optimizer did */
 };
 
 /* Read-only views for tools (inspect, report). */
 const trt_graph *trt_session_graph(const tinyrt_session *s);
+/* Which rewrites the optimizer applied and the node counts by op before and after. */
+const trt_opt_report *trt_session_opt_report(const tinyrt_session *s);
 
 /* The cached plan for these inputs' shapes (after a run with them), or NULL. */
 const trt_plan *trt_session_cached_plan(tinyrt_session *s, const tinyrt_tensor *inputs,

@@ -144,6 +144,16 @@ int cmd_inspect(int argc, char **argv) {
     cJSON_AddNumberToObject(o, "nodes", stats.n_nodes);
     cJSON_AddItemToObject(o, "op_counts_loaded", counts_json(before, nb));
     cJSON_AddItemToObject(o, "op_counts", counts_json(after, na));
+    const trt_opt_report *rep = trt_session_opt_report(s);
+    if (rep) {
+      cJSON *ro = cJSON_AddObjectToObject(o, "optimizer");
+      cJSON_AddNumberToObject(ro, "level", rep->level);
+      cJSON_AddBoolToObject(ro, "fast_gelu", rep->fast_gelu);
+      cJSON_AddNumberToObject(ro, "ms", rep->ms);
+      cJSON *rw = cJSON_AddObjectToObject(ro, "rewrites");
+      for (int r = 0; r < TRT_OPT_REWRITE_COUNT; r++)
+        cJSON_AddNumberToObject(rw, trt_opt_rewrite_name(r), rep->count[r]);
+    }
     cJSON *ar = cJSON_AddObjectToObject(o, "architecture");
     cJSON_AddNumberToObject(ar, "layers", arch.layers);
     cJSON_AddNumberToObject(ar, "hidden_size", (double)arch.hidden);
@@ -206,6 +216,15 @@ int cmd_inspect(int argc, char **argv) {
          (double)stats.n_parameters / 1e6);
   print_counts("Graph as loaded", before, nb, stats.n_nodes_loaded);
   print_counts("Graph after optimization", after, na, stats.n_nodes);
+  const trt_opt_report *rep = trt_session_opt_report(s);
+  if (rep) {
+    printf("Optimizer (level %d%s, %.2f ms):", rep->level, rep->fast_gelu ? ", fast GELU" : "",
+           rep->ms);
+    int shown = 0;
+    for (int r = 0; r < TRT_OPT_REWRITE_COUNT; r++)
+      if (rep->count[r]) printf("%s %s %d", shown++ ? "," : "", trt_opt_rewrite_name(r), rep->count[r]);
+    printf("%s\n", shown ? "" : " nothing applied");
+  }
   printf("\nPartitions (%d):\n", s->n_parts);
   for (int p = 0; p < s->n_parts; p++) {
     const trt_partition *pt = &s->parts[p];

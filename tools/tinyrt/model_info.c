@@ -54,8 +54,12 @@ void model_arch_infer(tinyrt_session *s, model_arch *a) {
   for (int i = 0; i < s->n_order; i++) {
     const trt_node *n = &g->nodes[s->order[i]];
     if (n->op == TRT_OP_SOFTMAX || n->op == TRT_OP_ATTENTION) a->layers++;
-    if (n->op == TRT_OP_ERF || n->op == TRT_OP_GELU) erf = true;
-    if (n->op == TRT_OP_FAST_GELU || (n->op == TRT_OP_MUL && has_const_value(g, n, 0.044715f)))
+    const char *act = n->op == TRT_OP_FUSED_GEMM ? trt_attr_string(n, "activation", "none") : "";
+    if (n->op == TRT_OP_ERF || n->op == TRT_OP_GELU || n->op == TRT_OP_BIAS_GELU ||
+        !strcmp(act, "gelu"))
+      erf = true;
+    if (n->op == TRT_OP_FAST_GELU || (n->op == TRT_OP_MUL && has_const_value(g, n, 0.044715f)) ||
+        !strcmp(act, "gelu_tanh"))
       tanh_gelu = true;
     if (n->op == TRT_OP_RELU) relu = true;
   }
@@ -91,6 +95,19 @@ static int cmp_count(const void *x, const void *y) {
 int model_op_counts(const tinyrt_session *s, int which, op_count *out, int max) {
   const trt_graph *g = &s->g;
   int n = 0;
+  const trt_opt_report *rep = trt_session_opt_report(s);
+  if (!which && rep) {
+    /* the optimizer rewrites nodes in place: the loaded graph survives only in its report */
+    for (int id = 0; id < TRT_OP_COUNT && n < max; id++) {
+      const trt_op_def *def = trt_op_get(id);
+      if (!rep->ops_before[id] || !def) continue;
+      out[n].op = def->name;
+      out[n].count = rep->ops_before[id];
+      n++;
+    }
+    qsort(out, (size_t)n, sizeof *out, cmp_count);
+    return n;
+  }
   int count = which ? s->n_order : s->n_nodes_loaded;
   for (int i = 0; i < count; i++) {
     const trt_node *nd = which ? &g->nodes[s->order[i]] : &g->nodes[i];

@@ -12,7 +12,7 @@ static int ref_bind(const trt_ep *ep, const trt_graph *g, const trt_node *n, trt
   if (!def || !def->ref)
     return trt_error(err, TINYRT_ERR_INTERNAL, "ref: no kernel for %s", n->op_type);
   kernel->run = def->ref;
-  kernel->scratch = NULL;
+  kernel->scratch = def->ref_scratch;
   *state = NULL;
   return TINYRT_OK;
 }
