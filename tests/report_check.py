@@ -110,9 +110,16 @@ def check_figures(text, info, profile_path):
     expect(after == info["nodes"], f"nodes after optimization {after} = inspect {info['nodes']}")
     parts = num(text, r"^  - Partitions created: (\d+)", "partitions")
     expect(parts == len(info["partitions"]), "partitions = inspect's")
-    preferred = info["partitions"][0]["provider"] if info["partitions"] else "?"
-    on_pref = num(text, r"^  - Nodes on \S+ \(preferred\): (\d+)", "nodes on preferred")
-    fallback = sum(1 for n in info["node_list"] if n["provider"] != preferred)
+    m = re.search(r"^  - Nodes on (\S+) \(preferred\): (\d+)$", text, re.M)
+    expect(m is not None, "nodes on the preferred provider")
+    preferred, on_pref = (m.group(1), int(m.group(2))) if m else ("?", -1)
+    by_provider = {}
+    for n in info["node_list"]:
+        by_provider[n["provider"]] = by_provider.get(n["provider"], 0) + 1
+    expect(on_pref == by_provider.get(preferred, 0), f"nodes on {preferred} = inspect's")
+    for prov, count in re.findall(r"^  - Nodes falling back to (\S+): (\d+)", text, re.M):
+        expect(int(count) == by_provider.get(prov, 0), f"nodes falling back to {prov} = inspect's")
+    fallback = sum(int(c) for c in re.findall(r"^  - Nodes falling back to \S+: (\d+)", text, re.M))
     expect(on_pref + fallback == info["nodes"], "preferred + fallback nodes = all nodes")
     params = num(text, r"parameters \((\d+)\)", "parameter count")
     expect(params == info["parameters"], "parameter count = inspect's")
