@@ -110,12 +110,16 @@ def check_figures(text, info, profile_path):
     expect(after == info["nodes"], f"nodes after optimization {after} = inspect {info['nodes']}")
     parts = num(text, r"^  - Partitions created: (\d+)", "partitions")
     expect(parts == len(info["partitions"]), "partitions = inspect's")
-    # the preferred provider is the one the report names (the first partition may be a fallback's:
-    # after optimization the graph starts with a Shape node that only ref runs)
-    m = re.search(r"^  - Nodes on (\S+) \(preferred\):", text, re.M)
-    preferred = m.group(1) if m else "?"
-    on_pref = num(text, r"^  - Nodes on \S+ \(preferred\): (\d+)", "nodes on preferred")
-    fallback = sum(1 for n in info["node_list"] if n["provider"] != preferred)
+    m = re.search(r"^  - Nodes on (\S+) \(preferred\): (\d+)$", text, re.M)
+    expect(m is not None, "nodes on the preferred provider")
+    preferred, on_pref = (m.group(1), int(m.group(2))) if m else ("?", -1)
+    by_provider = {}
+    for n in info["node_list"]:
+        by_provider[n["provider"]] = by_provider.get(n["provider"], 0) + 1
+    expect(on_pref == by_provider.get(preferred, 0), f"nodes on {preferred} = inspect's")
+    for prov, count in re.findall(r"^  - Nodes falling back to (\S+): (\d+)", text, re.M):
+        expect(int(count) == by_provider.get(prov, 0), f"nodes falling back to {prov} = inspect's")
+    fallback = sum(int(c) for c in re.findall(r"^  - Nodes falling back to \S+: (\d+)", text, re.M))
     expect(on_pref + fallback == info["nodes"], "preferred + fallback nodes = all nodes")
     params = num(text, r"parameters \((\d+)\)", "parameter count")
     expect(params == info["parameters"], "parameter count = inspect's")
@@ -239,7 +243,9 @@ def check_html(path):
 
 
 def check_json_and_errors(info):
-    p = run("report", MODEL, "--iterations", "3", "--warmup", "0", "--threads", "1", "--json")
+    # a short sequence keeps this second run cheap under the sanitizers
+    p = run("report", MODEL, "--shape", "batch_size=2,sequence_length=16", "--iterations", "3",
+            "--warmup", "0", "--threads", "1", "--json")
     j = json.loads(p.stdout)
     for k in ("model", "benchmark", "partitioning", "profile_analysis", "gelu", "comparison",
               "machine", "observations", "recommendations"):
@@ -250,7 +256,9 @@ def check_json_and_errors(info):
     expect(len(j["benchmark"]["samples_ms"]) == 3 and b["iterations"] == 3, "--json samples")
     expect(j["profile_analysis"]["runs"] == 1 + 0 + 3, "--json profile runs")
     expect(j["partitioning"]["nodes"] == info["nodes"], "--json node count = inspect's")
-    expect(j["model"]["shape"] == {"batch_size": 1, "sequence_length": 128}, "--json shape")
+    expect(j["model"]["shape"] == {"batch_size": 2, "sequence_length": 16}, "--json shape")
+    expect(abs(b["sequences_per_s"] - 2 * b["inferences_per_s"]) <= 1e-9 * b["sequences_per_s"],
+           "--json sequences/s = batch 2 x inferences/s")
     c = j["comparison"]
     expect(c["static"]["iterations"] == c["dynamic"]["iterations"] == 3, "--json comparison runs")
     expect(all(o["text"] and o["group"] for o in j["observations"]), "--json observations")

@@ -22,6 +22,7 @@
 #define REPORT_MAX_OPS 128
 #define REPORT_MAX_NOTES 48
 #define REPORT_TOP 10 /* rows of the op and partition tables */
+#define REPORT_MAX_FUSED 64
 
 /* The sections observations are grouped in, as the seed's "Key Observations" numbers them. */
 typedef enum report_group {
@@ -74,6 +75,8 @@ typedef struct report {
   tinyrt_session_stats st;     /* node counts before/after optimization, parameters */
   char syms[CLI_MAX_DIMS][64]; /* the model's symbolic dims, in model order */
   int n_syms;
+  int opt_level;               /* the optimizer's report: level applied, -1 when none */
+  char opt_rewrites[320];      /* "constant_nodes 75, dead_nodes 5, ..." */
   report_provider eps[REPORT_MAX_EPS]; /* in priority order; eps[0] is the preferred one */
   int n_eps;
   int n_partitions;
@@ -84,8 +87,10 @@ typedef struct report {
     int count;
   } ops[REPORT_MAX_OPS];       /* node counts by op type after optimization, most first */
   int n_ops;
-  int erf_nodes;               /* Erf/Gelu nodes after optimization (exact erf GELU) */
-  int erf_nodes_fast;          /* the same count in a session opened with fast_gelu = 1 */
+  int erf_nodes;               /* nodes computing exact (erf) GELU on their own: Erf, Gelu, BiasGelu */
+  int erf_fused;               /* FusedGemm nodes with exact GELU as their activation */
+  char erf_fused_names[REPORT_MAX_FUSED][128];
+  int erf_nodes_fast;          /* erf_nodes + erf_fused in a session opened with fast_gelu = 1 */
   bool fast_gelu_probed;       /* that session opened */
 
   /* machine */
@@ -100,8 +105,10 @@ typedef struct report {
   /* the analysis of its profile */
   trt_profile prof;
   trt_analysis an;
-  double erf_ms, erf_share;    /* Erf/Gelu kernel time, and its % of node time */
+  double erf_ms, erf_share;    /* Erf/Gelu/BiasGelu kernel time, and its % of node time */
   int64_t erf_events;
+  double erf_fused_ms, erf_fused_share; /* time of the FusedGemm nodes with exact GELU */
+  int64_t erf_fused_events;
 
   bool have_an;
 

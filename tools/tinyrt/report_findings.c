@@ -122,16 +122,16 @@ static void shapes(report *r) {
              gap, tput, r->shape_diff.z);
     tradeoff(r, "- Static: no measurable speed-up at %s to pay for fixing the shape", dims);
   }
-  tradeoff(r, "%s Dynamic: one session serves every %s; session initialization %.2f ms",
-           d->n_partitions <= s->n_partitions ? "+" : "-", r->n_syms ? syms : "shape",
-           d->session_init_ms);
+  tradeoff(r, "+ Dynamic: one session serves every %s; session initialization %.2f ms",
+           r->n_syms ? syms : "shape", d->session_init_ms);
   tradeoff(r, "- Static: fixed to %s; another shape needs another session (initialization "
               "%.2f ms measured here)",
            dims, s->session_init_ms);
   if (d->n_partitions != s->n_partitions)
-    tradeoff(r, "%s Static: %d partitions vs %d dynamic", s->n_partitions < d->n_partitions ? "+"
-                                                                                           : "-",
-             s->n_partitions, d->n_partitions);
+    tradeoff(r, "%s Static: %d partitions and %d nodes vs %d and %d dynamic (fixed dims let "
+                "the optimizer fold what depends on them)",
+             s->n_partitions < d->n_partitions ? "+" : "-", s->n_partitions, s->n_nodes,
+             d->n_partitions, d->n_nodes);
 
   if (slower)
     REC(REPORT_R_DEPLOY,
@@ -149,9 +149,14 @@ static void shapes(report *r) {
         dims, d->lat.mean, s->lat.mean, r->shape_diff.z, syms);
 }
 
-static void graph(report *r) {
+/* Providers, fallbacks, folding and the optimizer. */
+static void graph_partitions(report *r) {
   const char *pref = r->eps[0].name;
+  const trt_analysis *a = &r->an;
   int total = r->st.n_nodes;
+  /* nodes without kernel events are computed once, when the plan for the shapes is built */
+  int profiled = (int)a->n_nodes, folded = total - profiled;
+  int fb_run = a->fallback_nodes, fb_folded = r->fallback_nodes - fb_run;
   if (r->n_eps == 1)
     OBS(REPORT_G_GRAPH, TRT_AN_INFO,
         "All %d nodes run on %s, the only provider of this run, in %d partition%s", total, pref,
@@ -160,18 +165,20 @@ static void graph(report *r) {
     OBS(REPORT_G_GRAPH, TRT_AN_GOOD, "All %d nodes run on %s: no fallback, %d partition%s", total,
         pref, r->n_partitions, r->n_partitions == 1 ? "" : "s");
   else
-    OBS(REPORT_G_GRAPH, TRT_AN_WARN,
-        "%d of %d nodes fall back from %s (%s), cutting the graph into %d partitions",
-        r->fallback_nodes, total, pref, r->fallback_ops, r->n_partitions);
-  /* nodes without kernel events are computed once, when the shape plan is built */
-  int profiled = (int)r->an.n_nodes, folded = total - profiled;
+    OBS(REPORT_G_GRAPH, fb_run > 0 ? TRT_AN_WARN : TRT_AN_INFO,
+        "%d of %d nodes fall back from %s (%s), cutting the graph into %d partitions; %d of them "
+        "run%s a kernel in each run and %d %s computed once when the plan is built, so runs "
+        "execute %zu partition%s",
+        r->fallback_nodes, total, pref, r->fallback_ops, r->n_partitions, fb_run,
+        fb_run == 1 ? "s" : "", fb_folded, fb_folded == 1 ? "is" : "are", a->n_parts,
+        a->n_parts == 1 ? "" : "s");
   if (folded > 0) {
     char ops[320] = "";
     int listed = 0;
     for (int i = 0; i < r->n_ops; i++) {
       int seen = 0;
-      for (size_t t = 0; t < r->an.n_op_types; t++)
-        if (!strcmp(r->an.op_types[t].op, r->ops[i].op)) seen = r->an.op_types[t].nodes;
+      for (size_t t = 0; t < a->n_op_types; t++)
+        if (!strcmp(a->op_types[t].op, r->ops[i].op)) seen = a->op_types[t].nodes;
       int left = r->ops[i].count - seen;
       if (left <= 0 || listed == 6) continue;
       snprintf(ops + strlen(ops), sizeof ops - strlen(ops), "%s%s %d", listed ? ", " : "",
@@ -185,79 +192,105 @@ static void graph(report *r) {
   }
   int removed = r->st.n_nodes_loaded - r->st.n_nodes;
   OBS(REPORT_G_GRAPH, TRT_AN_INFO,
-      "Graph optimization: %d nodes as loaded, %d after (%d removed or fused, %.1f%%)",
-      r->st.n_nodes_loaded, r->st.n_nodes, removed,
-      r->st.n_nodes_loaded ? 100.0 * removed / r->st.n_nodes_loaded : 0.0);
-
-  if (r->erf_nodes > 0) {
-    OBS(REPORT_G_GRAPH, r->erf_share >= SMALL_SHARE_PCT ? TRT_AN_WARN : TRT_AN_INFO,
-        "Exact (erf) GELU: %d node%s computing erf take %.3f ms over %lld events, %.1f%% of node "
-        "time",
-        r->erf_nodes, r->erf_nodes == 1 ? "" : "s", r->erf_ms, (long long)r->erf_events,
-        r->erf_share);
-    if (r->fast_gelu_probed && r->erf_nodes_fast < r->erf_nodes) {
-      OBS(REPORT_G_GRAPH, TRT_AN_INFO,
-          "With fast_gelu the runtime rewrites %d of the %d erf GELU nodes to the tanh "
-          "approximation",
-          r->erf_nodes - r->erf_nodes_fast, r->erf_nodes);
-    } else if (r->fast_gelu_probed) {
-      OBS(REPORT_G_GRAPH, TRT_AN_INFO,
-          "A session opened with fast_gelu still has all %d erf GELU nodes: this build does not "
-          "rewrite them",
-          r->erf_nodes);
-    }
-    if (r->gelu_measured) {
-      char words[160];
-      double gap = report_pct(r->gelu_fast.lat.mean, r->gelu_exact.lat.mean);
-      OBS(REPORT_G_GRAPH, TRT_AN_INFO,
-          "Fast vs exact GELU, interleaved: mean %.3f vs %.3f ms, %s (z = %.2f)",
-          r->gelu_fast.lat.mean, r->gelu_exact.lat.mean,
-          report_diff_words(&r->gelu_diff, r->gelu_fast.lat.mean, r->gelu_exact.lat.mean, words,
-                            sizeof words),
-          r->gelu_diff.z);
-      if (r->gelu_diff.significant && gap < 0)
-        REC(REPORT_R_MODEL,
-            "Fast GELU (tinyrt_options.fast_gelu, the tanh approximation) measured %.1f%% faster "
-            "here; use it when the small change in outputs is acceptable",
-            -gap);
-      else if (r->gelu_diff.significant)
-        REC(REPORT_R_MODEL,
-            "Keep exact GELU: fast_gelu measured %.1f%% slower here (z = %.2f), and it changes "
-            "the outputs",
-            gap, r->gelu_diff.z);
-      else
-        REC(REPORT_R_MODEL,
-            "Keep exact GELU: fast_gelu made no measurable difference here (mean %+.1f%%, z = "
-            "%.2f), and it changes the outputs",
-            gap, r->gelu_diff.z);
-    } else if (r->erf_share >= SMALL_SHARE_PCT) {
-      REC(REPORT_R_MODEL,
-          "Erf takes %.1f%% of node time (%.3f ms): that is the most replacing exact GELU with "
-          "its tanh approximation could save",
-          r->erf_share, r->erf_ms);
-    } else {
-      REC(REPORT_R_MODEL,
-          "Erf takes only %.1f%% of node time (%.3f ms): replacing exact GELU could save at most "
-          "that, so it is not worth changing the model's outputs",
-          r->erf_share, r->erf_ms);
-    }
-  } else {
-    OBS(REPORT_G_GRAPH, TRT_AN_GOOD, "No erf GELU in the graph (activation: %s)", r->activation);
-  }
+      "Graph optimization%s: %d nodes as loaded, %d after (%d removed or fused, %.1f%%)%s%s",
+      r->opt_level >= 0 ? "" : " (no report)", r->st.n_nodes_loaded, r->st.n_nodes, removed,
+      r->st.n_nodes_loaded ? 100.0 * removed / r->st.n_nodes_loaded : 0.0,
+      r->opt_rewrites[0] ? ": " : "", r->opt_rewrites);
 
   if (r->fallback_nodes > 0) {
-    double fb_ms = r->have_an ? r->an.fallback_ms : 0;
-    REC(REPORT_R_MODEL,
-        "%d nodes (%s) fall back from %s and take %.3f ms (%.1f%% of node time): supporting them "
-        "in %s would remove up to %d partition boundaries",
-        r->fallback_nodes, r->fallback_ops, pref, fb_ms,
-        r->an.node_time_ms > 0 ? 100.0 * fb_ms / r->an.node_time_ms : 0.0, pref,
-        r->n_partitions - 1);
+    double share = a->node_time_ms > 0 ? 100.0 * a->fallback_ms / a->node_time_ms : 0.0;
+    double per_run = a->runs > 0 ? a->run_overhead_ms / a->runs : 0;
+    if (fb_run == 0)
+      REC(REPORT_R_MODEL,
+          "The %d fallback nodes (%s) are all computed when the plan is built, none per run: "
+          "they cost nothing per inference, so moving them to %s would not change latency",
+          r->fallback_nodes, r->fallback_ops, pref);
+    else if (share < SMALL_SHARE_PCT)
+      REC(REPORT_R_MODEL,
+          "Fallbacks are cheap here: %d fallback node%s run%s per inference, %.3f ms per run "
+          "(%.1f%% of node time), and runs spend %.3f ms outside kernels (hand-offs included): "
+          "moving the fallbacks to %s would change latency by at most that",
+          fb_run, fb_run == 1 ? "" : "s", fb_run == 1 ? "s" : "",
+          a->runs > 0 ? a->fallback_ms / a->runs : 0.0, share, per_run, pref);
+    else
+      REC(REPORT_R_MODEL,
+          "%d fallback node%s take %.1f%% of node time (%.3f ms per run): supporting %s in %s "
+          "would move that time to the faster provider and merge the partitions around them",
+          fb_run, fb_run == 1 ? "" : "s", share, a->runs > 0 ? a->fallback_ms / a->runs : 0.0,
+          r->fallback_ops, pref);
   } else if (r->n_eps == 1) {
     REC(REPORT_R_MODEL,
         "Every node ran on %s, the only provider in this run: compare with a faster provider "
         "(--ep) when the build has one before judging the latency",
         pref);
+  }
+}
+
+/* Exact GELU: how much of the time it can be, and what fast_gelu measured. */
+static void graph_gelu(report *r) {
+  int exact = r->erf_nodes + r->erf_fused;
+  if (exact == 0) {
+    OBS(REPORT_G_GRAPH, TRT_AN_GOOD, "No exact (erf) GELU in the optimized graph (activation: %s)",
+        r->activation);
+    return;
+  }
+  if (r->erf_nodes > 0)
+    OBS(REPORT_G_GRAPH, r->erf_share >= SMALL_SHARE_PCT ? TRT_AN_WARN : TRT_AN_INFO,
+        "Exact (erf) GELU: %d node%s computing it on their own take %.3f ms over %lld events, "
+        "%.1f%% of node time",
+        r->erf_nodes, r->erf_nodes == 1 ? "" : "s", r->erf_ms, (long long)r->erf_events,
+        r->erf_share);
+  if (r->erf_fused > 0)
+    OBS(REPORT_G_GRAPH, TRT_AN_INFO,
+        "Exact (erf) GELU is fused into %d matrix multiplies (FusedGemm): with their products "
+        "they take %.3f ms over %lld events, %.1f%% of node time; the profile cannot separate "
+        "the GELU part",
+        r->erf_fused, r->erf_fused_ms, (long long)r->erf_fused_events, r->erf_fused_share);
+  if (r->fast_gelu_probed && r->erf_nodes_fast < exact)
+    OBS(REPORT_G_GRAPH, TRT_AN_INFO,
+        "With fast_gelu the runtime rewrites %d of the %d exact GELU nodes to the tanh "
+        "approximation",
+        exact - r->erf_nodes_fast, exact);
+  else if (r->fast_gelu_probed)
+    OBS(REPORT_G_GRAPH, TRT_AN_INFO,
+        "A session opened with fast_gelu still has all %d exact GELU nodes: this build does not "
+        "rewrite them",
+        exact);
+
+  if (r->gelu_measured) {
+    char words[160];
+    double gap = report_pct(r->gelu_fast.lat.mean, r->gelu_exact.lat.mean);
+    OBS(REPORT_G_GRAPH, TRT_AN_INFO,
+        "Fast vs exact GELU, interleaved (%lld runs each): mean %.3f vs %.3f ms, %s (z = %.2f)",
+        r->gelu_fast.iterations, r->gelu_fast.lat.mean, r->gelu_exact.lat.mean,
+        report_diff_words(&r->gelu_diff, r->gelu_fast.lat.mean, r->gelu_exact.lat.mean, words,
+                          sizeof words),
+        r->gelu_diff.z);
+    if (r->gelu_diff.significant && gap < 0)
+      REC(REPORT_R_MODEL,
+          "Fast GELU (--fast-gelu, the tanh approximation) measured %.1f%% faster here (z = "
+          "%.2f); use it when the small change in outputs is acceptable",
+          -gap, r->gelu_diff.z);
+    else if (r->gelu_diff.significant)
+      REC(REPORT_R_MODEL,
+          "Keep exact GELU: --fast-gelu measured %.1f%% slower here (z = %.2f), and it changes "
+          "the outputs",
+          gap, r->gelu_diff.z);
+    else
+      REC(REPORT_R_MODEL,
+          "Keep exact GELU: --fast-gelu made no measurable difference here (mean %+.1f%%, z = "
+          "%.2f), and it changes the outputs",
+          gap, r->gelu_diff.z);
+  } else if (r->erf_nodes > 0 && r->erf_share >= SMALL_SHARE_PCT) {
+    REC(REPORT_R_MODEL,
+        "Erf takes %.1f%% of node time (%.3f ms): that is the most replacing exact GELU with its "
+        "tanh approximation could save",
+        r->erf_share, r->erf_ms);
+  } else if (r->erf_nodes > 0) {
+    REC(REPORT_R_MODEL,
+        "Erf takes only %.1f%% of node time (%.3f ms): replacing exact GELU could save at most "
+        "that, so it is not worth changing the model's outputs",
+        r->erf_share, r->erf_ms);
   }
 }
 
@@ -281,7 +314,9 @@ static void perf(report *r) {
       "measured peak (%.1f GFLOP/s for %d thread%s)%s",
       b->gflop * 1e3, gflops, b->pct_of_peak, b->peak_gflops, b->threads,
       b->threads == 1 ? "" : "s",
-      b->pct_of_peak < 10 ? ": latency is bound by something other than FLOPs" : "");
+      b->pct_of_peak < 10 ? ": far from the FLOP limit, so how the kernels compute, not how much, "
+                            "sets the latency"
+                          : "");
   char words[160];
   bool drift = r->prof_diff.significant && b->lat.mean < r->dyn.lat.mean;
   OBS(REPORT_G_PERF, drift ? TRT_AN_WARN : TRT_AN_INFO,
@@ -354,7 +389,8 @@ static void machine(report *r) {
 void report_findings(report *r) {
   r->n_obs = r->n_recs = r->n_tradeoffs = 0;
   shapes(r);
-  graph(r);
+  graph_partitions(r);
+  graph_gelu(r);
   perf(r);
   provider(r);
   for (size_t i = 0; i < r->an.n_observations; i++)

@@ -114,6 +114,9 @@ static cJSON *report_json(const report *r) {
   cJSON_AddItemToObject(j, "profile_analysis", trt_analysis_json(&r->an, NULL, REPORT_TOP));
   if ((x = cJSON_AddObjectToObject(j, "gelu"))) {
     cJSON_AddNumberToObject(x, "erf_nodes", r->erf_nodes);
+    cJSON_AddNumberToObject(x, "erf_fused_gemm_nodes", r->erf_fused);
+    cJSON_AddNumberToObject(x, "erf_fused_gemm_ms", r->erf_fused_ms);
+    cJSON_AddNumberToObject(x, "erf_fused_gemm_share_pct", r->erf_fused_share);
     cJSON_AddNumberToObject(x, "erf_ms", r->erf_ms);
     cJSON_AddNumberToObject(x, "erf_events", (double)r->erf_events);
     cJSON_AddNumberToObject(x, "erf_share_pct", r->erf_share);
