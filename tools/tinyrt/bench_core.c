@@ -188,32 +188,61 @@ bool bench_run(const bench_config *cfg, const cli_dims *dims, bool is_static, do
   return true;
 }
 
-bool bench_compare_static(const bench_config *cfg, const cli_dims *dims, double peak_1t,
-                          bench_result *dyn, bench_result *stat) {
-  bench_target d, s;
-  bench_config c = *cfg;
-  c.profile_path = NULL;
-  if (!bench_target_open(&c, dims, false, &d)) return false;
-  if (!bench_target_open(&c, dims, true, &s)) {
-    bench_target_close(&d);
+/* Two sessions of one model timed interleaved run by run (so drift hits both alike): a is opened
+ * with cfg as it is, b with cfg_b. */
+static bool compare_pair(const bench_config *cfg, const bench_config *cfg_b, const cli_dims *dims,
+                         bool b_static, double peak_1t, bench_result *ra, bench_result *rb) {
+  bench_target a, b;
+  if (!bench_target_open(cfg, dims, false, &a)) return false;
+  if (!bench_target_open(cfg_b, dims, b_static, &b)) {
+    bench_target_close(&a);
     return false;
   }
-  bench_target *ts[2] = {&d, &s};
+  bench_target *ts[2] = {&a, &b};
   double *samples[2] = {NULL, NULL};
-  long long n = timed_runs(&c, ts, 2, samples);
+  long long n = timed_runs(cfg, ts, 2, samples);
   bool ok = n >= 0;
   if (ok) {
-    bench_target_finish(&d, samples[0], n, peak_1t);
-    bench_target_finish(&s, samples[1], n, peak_1t);
-    *dyn = d.r;
-    *stat = s.r;
+    bench_target_finish(&a, samples[0], n, peak_1t);
+    bench_target_finish(&b, samples[1], n, peak_1t);
+    *ra = a.r;
+    *rb = b.r;
   } else {
     free(samples[0]);
     free(samples[1]);
   }
-  bench_target_close(&d);
-  bench_target_close(&s);
+  bench_target_close(&a);
+  bench_target_close(&b);
   return ok;
+}
+
+bool bench_compare_static(const bench_config *cfg, const cli_dims *dims, double peak_1t,
+                          bench_result *dyn, bench_result *stat) {
+  bench_config c = *cfg;
+  c.profile_path = NULL;
+  return compare_pair(&c, &c, dims, true, peak_1t, dyn, stat);
+}
+
+bool bench_compare_profiling(const bench_config *cfg, const cli_dims *dims, double peak_1t,
+                             bench_result *off, bench_result *on) {
+  bench_config c = *cfg, p = *cfg;
+  c.profile_path = NULL;
+  p.profile_path = NULL;
+  p.opts.profile = 1; /* collects events; nothing is written */
+  return compare_pair(&c, &p, dims, false, peak_1t, off, on);
+}
+
+void bench_print_profiling(const bench_result *off, const bench_result *on) {
+  char dims[256];
+  printf("Profiling overhead (%s, %lld runs each, interleaved run by run):\n",
+         bench_dims_str(&off->dims, dims, sizeof dims), off->iterations);
+  printf("  %-22s %12s %12s %11s\n", "", "off", "on", "difference");
+  printf("  %-22s %12.4f %12.4f %+10.1f%%\n", "p50 latency (ms)", off->lat.p50, on->lat.p50,
+         100.0 * (on->lat.p50 - off->lat.p50) / off->lat.p50);
+  printf("  %-22s %12.4f %12.4f %+10.1f%%\n", "mean latency (ms)", off->lat.mean, on->lat.mean,
+         100.0 * (on->lat.mean - off->lat.mean) / off->lat.mean);
+  printf("  %-22s %12.4f %12.4f %+10.1f%%\n\n", "min latency (ms)", off->lat.min, on->lat.min,
+         100.0 * (on->lat.min - off->lat.min) / off->lat.min);
 }
 
 void bench_result_free(bench_result *r) {

@@ -64,6 +64,11 @@ bool bench_run(const bench_config *cfg, const cli_dims *dims, bool is_static, do
 bool bench_compare_static(const bench_config *cfg, const cli_dims *dims, double peak_1t,
                           bench_result *dyn, bench_result *stat);
 
+/* The same session with and without profiling, interleaved run by run. */
+bool bench_compare_profiling(const bench_config *cfg, const cli_dims *dims, double peak_1t,
+                             bench_result *off, bench_result *on);
+void bench_print_profiling(const bench_result *off, const bench_result *on);
+
 void bench_result_free(bench_result *r);
 void bench_print_text(const bench_config *cfg, const bench_result *r);
 void bench_print_json(const bench_config *cfg, const bench_result *r);

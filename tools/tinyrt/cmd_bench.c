@@ -34,6 +34,8 @@ static void bench_usage(FILE *f) {
           "  --compare-static      time the dynamic and the static session interleaved and\n"
           "                        print the comparison\n"
           "  --profile FILE        write an ONNX Runtime-format profile (Chrome trace)\n"
+          "  --compare-profiling   time the session with and without profiling, interleaved,\n"
+          "                        and print what profiling costs\n"
           "  --json                one JSON object per shape set\n"
           "  -h, --help            this help\n");
 }
@@ -46,7 +48,7 @@ int cmd_bench(int argc, char **argv) {
   cfg.progress = isatty(2);
   cli_dims shapes[MAX_SHAPES];
   int n_shapes = 0;
-  bool is_static = false, compare = false, json = false;
+  bool is_static = false, compare = false, json = false, compare_prof = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     long long iv;
@@ -105,6 +107,8 @@ int cmd_bench(int argc, char **argv) {
       i++;
     } else if (!strcmp(a, "--static")) {
       is_static = true;
+    } else if (!strcmp(a, "--compare-profiling")) {
+      compare_prof = true;
     } else if (!strcmp(a, "--compare-static")) {
       compare = true;
     } else if (!strcmp(a, "--json")) {
@@ -132,7 +136,18 @@ int cmd_bench(int argc, char **argv) {
   }
   double peak = trt_measure_peak_gflops(200);
   for (int k = 0; k < n_shapes; k++) {
-    if (compare) {
+    if (compare_prof) {
+      bench_result off, on;
+      if (!bench_compare_profiling(&cfg, &shapes[k], peak, &off, &on)) return 1;
+      if (json) {
+        bench_print_json(&cfg, &off);
+        bench_print_json(&cfg, &on);
+      } else {
+        bench_print_profiling(&off, &on);
+      }
+      bench_result_free(&off);
+      bench_result_free(&on);
+    } else if (compare) {
       bench_result d, s;
       if (!bench_compare_static(&cfg, &shapes[k], peak, &d, &s)) return 1;
       if (json) {
