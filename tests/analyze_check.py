@@ -80,9 +80,24 @@ def independent(events):
         n["us"] += e["dur"]
         n["events"] += 1
         n["first"] = min(n["first"], e["ts"])
+    # a node whose name has no layer takes the layer of its nearest named neighbours in execution
+    # order (first event) when the one before and the one after agree (ORT's fused "BiasGelu")
+    for (name, _), n in nodes.items():
+        n["layer"] = layer_of(name, n["fused"])
+    order = sorted(nodes.values(), key=lambda n: (n["first"], n["index"]))
+    named = [(i, n["layer"]) for i, n in enumerate(order) if n["layer"] is not None]
+    for i, n in enumerate(order):
+        if n["layer"] is None and not n["fused"]:
+            prev = [l for j, l in named if j < i]
+            nxt = [l for j, l in named if j > i]
+            if prev and nxt and prev[-1] == nxt[0]:
+                n["inferred"] = prev[-1]
+    for n in order:
+        if "inferred" in n:
+            n["layer"] = n["inferred"]
     ops, providers = {}, {}
     for (name, _), n in nodes.items():
-        k = (n["op"], layer_of(name, n["fused"]), n["provider"])
+        k = (n["op"], n["layer"], n["provider"])
         o = ops.setdefault(k, [0, 0])
         o[0] += n["us"]
         o[1] += n["events"]

@@ -4,17 +4,28 @@
 # float32 reassociation across ~10 chained reductions of length <= 3072 stays well below it
 # (measured max errors are reported by compare_npy.py in the test log). 2e-5 on the other exports
 # (hidden sizes up to 768, where dot products are 6x longer), as the issue allows.
-set(TINYRT_TEST_EPS "ref;cpu" CACHE STRING "execution-provider lists the model tests run with")
+set(TINYRT_TEST_EPS ref cpu)  # execution providers the model tests run with
+# Every case runs at each of these graph optimization levels (tinyrt run --opt-level): 2 (the
+# default; test names without suffix) exercises the fusions, 0 the graph exactly as exported
+# (names end in _O0).
+set(TINYRT_TEST_OPT_LEVELS 2 0)
 set(RUN_CASE ${CMAKE_CURRENT_SOURCE_DIR}/run_model_case.sh)
 
 file(GLOB SHIPPED_CASES RELATIVE ${CMAKE_SOURCE_DIR}/models/bert-tiny/refs
      ${CMAKE_SOURCE_DIR}/models/bert-tiny/refs/*)
-foreach(ep ${TINYRT_TEST_EPS})
-  foreach(case ${SHIPPED_CASES})
-    add_test(NAME model_bert_tiny_${case}_${ep}
-             COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
-                     ${CMAKE_SOURCE_DIR}/models/bert-tiny ${case} 1e-5 --ep ${ep})
-    set_tests_properties(model_bert_tiny_${case}_${ep} PROPERTIES LABELS model)
+foreach(level ${TINYRT_TEST_OPT_LEVELS})
+  set(sfx "")
+  if(NOT level EQUAL 2)
+    set(sfx "_O${level}")
+  endif()
+  foreach(ep ${TINYRT_TEST_EPS})
+    foreach(case ${SHIPPED_CASES})
+      add_test(NAME model_bert_tiny_${case}_${ep}${sfx}
+               COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
+                       ${CMAKE_SOURCE_DIR}/models/bert-tiny ${case} 1e-5 --ep ${ep}
+                       --opt-level ${level})
+      set_tests_properties(model_bert_tiny_${case}_${ep}${sfx} PROPERTIES LABELS model)
+    endforeach()
   endforeach()
 endforeach()
 
@@ -34,13 +45,19 @@ foreach(line ${VARIANT_LINES})
   if(line MATCHES "^([A-Za-z0-9_]+) .* cases (.*)$")
     set(variant ${CMAKE_MATCH_1})
     string(REPLACE " " ";" cases "${CMAKE_MATCH_2}")
-    foreach(ep ${TINYRT_TEST_EPS})
-      foreach(case ${cases})
-        add_test(NAME model_${variant}_${case}_${ep}
-                 COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
-                         ${VARIANT_DIR}/${variant} ${case} 2e-5 --ep ${ep})
-        set_tests_properties(model_${variant}_${case}_${ep} PROPERTIES FIXTURES_REQUIRED variants
-                             LABELS model)
+    foreach(level ${TINYRT_TEST_OPT_LEVELS})
+      set(sfx "")
+      if(NOT level EQUAL 2)
+        set(sfx "_O${level}")
+      endif()
+      foreach(ep ${TINYRT_TEST_EPS})
+        foreach(case ${cases})
+          add_test(NAME model_${variant}_${case}_${ep}${sfx}
+                   COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
+                           ${VARIANT_DIR}/${variant} ${case} 2e-5 --ep ${ep} --opt-level ${level})
+          set_tests_properties(model_${variant}_${case}_${ep}${sfx} PROPERTIES
+                               FIXTURES_REQUIRED variants LABELS model)
+        endforeach()
       endforeach()
     endforeach()
   endif()
@@ -61,4 +78,24 @@ foreach(isa portable avx2 avx512)
                    b2_s19_pad 2e-5 --ep cpu --isa ${isa})
   set_tests_properties(model_h768_a12_isa_${isa} PROPERTIES SKIP_RETURN_CODE 77
                        FIXTURES_REQUIRED variants LABELS model)
+endforeach()
+
+# Padding removal: real positions against the references, padded positions exactly zero.
+foreach(ep ${TINYRT_TEST_EPS})
+  foreach(case b4_s37_pad b8_s16_pad b1_s128)
+    add_test(NAME model_bert_tiny_${case}_${ep}_remove_padding
+             COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
+                     ${CMAKE_SOURCE_DIR}/models/bert-tiny ${case} 1e-5 --ep ${ep} --remove-padding)
+    set_tests_properties(model_bert_tiny_${case}_${ep}_remove_padding PROPERTIES LABELS model)
+  endforeach()
+  foreach(vc "h768_a12 b2_s19_pad" "opset17 b2_s23_pad" "mask_expand b3_s21_pad" "l3_a4 b2_s33_pad")
+    string(REPLACE " " ";" vc ${vc})
+    list(GET vc 0 variant)
+    list(GET vc 1 case)
+    add_test(NAME model_${variant}_${case}_${ep}_remove_padding
+             COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
+                     ${VARIANT_DIR}/${variant} ${case} 2e-5 --ep ${ep} --remove-padding)
+    set_tests_properties(model_${variant}_${case}_${ep}_remove_padding PROPERTIES
+                         FIXTURES_REQUIRED variants LABELS model)
+  endforeach()
 endforeach()

@@ -13,5 +13,9 @@ for name in input_ids attention_mask token_type_ids; do
   if [ -f "$refs/$name.npy" ]; then args+=(--input "$name=$refs/$name.npy"); fi
 done
 "$tinyrt" run "$dir/model.onnx" "${args[@]}" --output-dir "$out" --quiet "$@"
+real_only=()
+for a in "$@"; do
+  if [ "$a" = --remove-padding ]; then real_only=(--real-only "$refs/attention_mask.npy"); fi
+done
 /usr/bin/python3 "$src/tools/compare_npy.py" --dirs "$refs" "$out" --atol "$atol" \
-  --names last_hidden_state,pooler_output
+  --names last_hidden_state,pooler_output "${real_only[@]}"

@@ -385,7 +385,57 @@ static void test_errors(void) {
   trt_profile_free(&p);
 }
 
+/* Fused nodes named without a layer ("BiasGelu") take the layer of the nodes around them when
+ * the nodes before and after agree; between two layers, or at either end, they stay without. */
+static void test_layer_inference(void) {
+#define N(name, op, ts)                                                                          \
+  "{\"name\":\"" name "_kernel_time\",\"ts\":" #ts ",\"dur\":1,\"args\":{\"op_name\":\"" op \
+  "\",\"provider\":\"CPUExecutionProvider\",\"node_index\":\"" #ts "\"}}"
+  const char *text = "[" N("/embeddings/Gather", "Gather", 0) "," N("/encoder/layer.0/a/MatMul", "MatMul", 1)
+      "," N("BiasGelu", "BiasGelu", 2) "," N("/encoder/layer.0/b/MatMul", "MatMul", 3)
+      "," N("Between", "Add", 4) "," N("/encoder/layer.1/a/MatMul", "MatMul", 5)
+      "," N("BiasGelu_token_1", "BiasGelu", 6) "," N("/encoder/layer.1/b/MatMul", "MatMul", 7)
+      "," N("/pooler/Tanh", "Tanh", 8) "]";
+#undef N
+  trt_profile p;
+  trt_analysis a;
+  tinyrt_error err = {0};
+  CHECK_EQ_INT(trt_profile_parse(text, strlen(text), &p, &err), TINYRT_OK);
+  CHECK_EQ_INT(trt_analyze(&p, NULL, &a, &err), TINYRT_OK);
+  if (!err.code) {
+    CHECK(find_op(&a, "BiasGelu", 0) && find_op(&a, "BiasGelu", 1));
+    CHECK(find_op(&a, "Add", -1) && find_op(&a, "Gather", -1) && find_op(&a, "Tanh", -1));
+    trt_analysis_free(&a);
+  }
+  trt_profile_free(&p);
+}
+
+/* A node that sees two input shapes across runs makes the dynamic-shape observation. */
+static void test_dynamic_shapes(void) {
+  const char *text =
+      "[{\"name\":\"a_kernel_time\",\"ts\":0,\"dur\":1,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"input_type_shape\":[{\"float\":[1,8]}]}},"
+      "{\"name\":\"a_kernel_time\",\"ts\":5,\"dur\":1,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"input_type_shape\":[{\"float\":[1,16]}]}},"
+      "{\"name\":\"a_kernel_time\",\"ts\":9,\"dur\":1,\"args\":{\"op_name\":\"Add\","
+      "\"provider\":\"p\",\"input_type_shape\":[{\"float\":[1,8]}]}}]";
+  trt_profile p;
+  trt_analysis a;
+  tinyrt_error err = {0};
+  CHECK_EQ_INT(trt_profile_parse(text, strlen(text), &p, &err), TINYRT_OK);
+  CHECK_EQ_INT(trt_analyze(&p, NULL, &a, &err), TINYRT_OK);
+  if (!err.code) {
+    CHECK_EQ_INT(a.max_shapes, 2);
+    CHECK(has_note(&a, "Input shapes change between runs"));
+    CHECK(has_text(a.recommendations, a.n_recommendations, "static shapes"));
+    trt_analysis_free(&a);
+  }
+  trt_profile_free(&p);
+}
+
 int main(void) {
+  test_layer_inference();
+  test_dynamic_shapes();
   test_percentile();
   test_layers();
   test_tinyrt_profile();

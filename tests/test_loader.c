@@ -757,6 +757,38 @@ static void test_encodings(void) {
     free(buf);
   }
   pb_free(&m);
+
+  /* a large unaligned tensor takes the huge-page copy path: every element must survive it */
+  enum { BIG = 2500000 }; /* 10 MB of floats */
+  float *vals = malloc(BIG * sizeof(float));
+  for (int i = 0; i < BIG; i++) vals[i] = (float)i;
+  pb g2 = {0}, t = {0};
+  pb_int(&t, 1, BIG);
+  pb_int(&t, 2, TINYRT_FLOAT);
+  pb_str(&t, 8, "big");
+  pb_bytes(&t, 9, vals, BIG * sizeof(float));
+  pb_msg(&g2, 5, &t);
+  relu_graph(&g2);
+  m = model(&g2, 14);
+  for (size_t i = 0; i + 16 <= m.n; i++) {
+    if (memcmp(m.p + i, vals, 16) == 0) { /* 0.0f, 1.0f, 2.0f, 3.0f: only at raw_data's start */
+      raw_off = i;
+      break;
+    }
+  }
+  uint8_t *buf = aligned_alloc(64, (m.n + 191) / 64 * 64);
+  size_t shift = (64 - raw_off % 64) % 64 + 2; /* raw_data 2 bytes past alignment */
+  memcpy(buf + shift, m.p, m.n);
+  trt_graph_init(&g, NULL);
+  CHECK_EQ_INT(trt_onnx_load_buffer(buf + shift, m.n, NULL, &g, &err), TINYRT_OK);
+  const float *big = const_f32(&g, "big", BIG);
+  CHECK(big && (uintptr_t)big % 64 == 0);
+  CHECK_EQ_INT(g.bytes_copied, (int64_t)BIG * 4);
+  if (big) CHECK(memcmp(big, vals, BIG * sizeof(float)) == 0);
+  trt_graph_free(&g);
+  free(buf);
+  free(vals);
+  pb_free(&m);
 }
 
 /* ---- malformed models -------------------------------------------------------------------- */

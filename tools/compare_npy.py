@@ -84,6 +84,10 @@ def main(argv=None):
     ap.add_argument("--names", help="comma-separated array names to compare in --dirs form")
     ap.add_argument("--atol", type=float, required=True)
     ap.add_argument("--rtol", type=float, default=0.0)
+    ap.add_argument("--real-only", metavar="MASK.npy",
+                    help="padding removal: compare arrays whose leading dims are the mask's "
+                         "[batch, seq] only where the mask is 1, and require exact zeros where "
+                         "it is 0")
     args = ap.parse_args(argv)
     try:
         if args.dirs:
@@ -112,7 +116,17 @@ def main(argv=None):
                 print(f"{name}: FAIL missing {', '.join(missing)}")
                 ok = False
                 continue
-            ok = compare(name, load(exp_path), load(act_path), args.atol, args.rtol) and ok
+            expected, actual = load(exp_path), load(act_path)
+            if args.real_only:
+                mask = load(args.real_only) != 0
+                if expected.shape[:2] == mask.shape and actual.shape == expected.shape:
+                    pad = actual[~mask]
+                    zeros = int(np.count_nonzero(pad))
+                    print(f"{name}: {'ok' if zeros == 0 else 'FAIL'} {zeros} non-zero values "
+                          f"at {int((~mask).sum())} padded positions")
+                    ok = ok and zeros == 0
+                    expected, actual = expected[mask], actual[mask]
+            ok = compare(name, expected, actual, args.atol, args.rtol) and ok
     except UsageError as e:
         print(f"compare_npy.py: {e}", file=sys.stderr)
         return 2

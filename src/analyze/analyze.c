@@ -60,6 +60,10 @@ static int cmp_node_by_ts(const void *a, const void *b) {
   return (x->node_index > y->node_index) - (x->node_index < y->node_index);
 }
 
+static int cmp_node_ptr_by_ts(const void *a, const void *b) {
+  return cmp_node_by_ts(*(trt_an_node *const *)a, *(trt_an_node *const *)b);
+}
+
 static int cmp_op_desc(const void *a, const void *b) {
   const trt_an_op *x = a, *y = b;
   if (x->total_ms != y->total_ms) return (x->total_ms < y->total_ms) - (x->total_ms > y->total_ms);
@@ -309,6 +313,39 @@ static int providers_and_preferred(trt_analysis *a, const trt_analyze_options *o
   return TINYRT_OK;
 }
 
+/* ORT names the nodes its fusions create after the fusion ("BiasGelu", "BiasGelu_token_1"), so
+ * their names carry no layer. Such a node gets the layer of the nearest nodes with a layer before
+ * and after it in execution order (first kernel event), when those two agree. */
+static int infer_layers(trt_analysis *a, tinyrt_error *err) {
+  size_t n = a->n_nodes;
+  trt_an_node **order = malloc(n * sizeof *order);
+  int *before = malloc(n * sizeof *before);
+  if (!order || !before) {
+    free(order);
+    free(before);
+    return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for %zu nodes", n);
+  }
+  for (size_t i = 0; i < n; i++) order[i] = &a->nodes[i];
+  sort_n(order, n, sizeof *order, cmp_node_ptr_by_ts);
+  int last = -1;
+  for (size_t i = 0; i < n; i++) {
+    before[i] = last;
+    if (order[i]->layer >= 0) last = order[i]->layer;
+  }
+  last = -1;
+  for (size_t i = n; i-- > 0;) {
+    trt_an_node *nd = order[i];
+    if (nd->layer >= 0) {
+      last = nd->layer;
+    } else if (!nd->fused && before[i] >= 0 && before[i] == last) {
+      nd->layer = last; /* inferred layers do not propagate: 'last' stays the named one */
+    }
+  }
+  free(order);
+  free(before);
+  return TINYRT_OK;
+}
+
 /* Orders the nodes, cuts them into partitions and marks fallback nodes that split partitions. */
 static int partitions(trt_analysis *a, tinyrt_error *err) {
   bool any_fused = false, all_indexed = true;
@@ -451,6 +488,95 @@ static double pct(double part, double whole) { return whole > 0 ? 100.0 * part /
     if ((x) != TINYRT_OK) goto nomem;  \
   } while (0)
 
+/* Per fallback op type: nodes, events, time, and how many of its nodes split the preferred
+ * provider's work. The big splitters get a note each; the rest are listed together. */
+static int observe_fallbacks(trt_analysis *a) {
+  const double node = a->node_time_ms;
+  char small[400] = "", others[400] = "", movers[200] = "";
+  size_t n_small = 0, n_others = 0, n_more = 0, n_split_notes = 0, n_movers = 0;
+  double movers_ms = 0;
+  const char *fb = NULL; /* the fallback provider, when there is just one */
+  for (size_t k = 0; k < a->n_providers; k++)
+    if (!a->providers[k].preferred) fb = fb ? NULL : a->providers[k].name;
+  for (size_t t = 0; t < a->n_op_types; t++) {
+    const trt_an_op *ot = &a->op_types[t];
+    if (!ot->fallback) continue;
+    int nodes = 0, splitting = 0;
+    int64_t events = 0;
+    double ms = 0;
+    const char *prov = NULL;
+    for (size_t i = 0; i < a->n_nodes; i++) {
+      const trt_an_node *n = &a->nodes[i];
+      if (strcmp(n->op, ot->op) || !strcmp(n->provider, a->preferred)) continue;
+      nodes++;
+      events += n->events;
+      ms += n->total_us / 1000.0;
+      splitting += n->splits;
+      prov = n->provider;
+    }
+    bool erf = !strcmp(ot->op, "Erf");
+    if (splitting && (erf || (n_split_notes < 3 && pct(ms, node) >= 1.0))) {
+      n_split_notes++;
+      TRY(add_note(a, TRT_AN_WARN,
+                   "%s runs on %s as a fallback (%d node%s, %lld events, %.2f ms, %.1f%% of node "
+                   "time); %d of them sit%s between %s nodes, so each creates a partition boundary "
+                   "and limits fusion",
+                   ot->op, prov, nodes, nodes == 1 ? "" : "s", (long long)events, ms, pct(ms, node),
+                   splitting, splitting == 1 ? "s" : "", a->preferred));
+    } else if (splitting) {
+      size_t len = strlen(small);
+      if (n_small < 8)
+        snprintf(small + len, sizeof small - len, "%s%s (%d node%s, %.2f ms)", n_small ? ", " : "",
+                 ot->op, nodes, nodes == 1 ? "" : "s", ms);
+      n_small++;
+    } else {
+      size_t len = strlen(others);
+      if (n_others < 6)
+        snprintf(others + len, sizeof others - len, fb ? "%s%s (%lld events, %.2f ms)"
+                                                       : "%s%s (%lld events, %.2f ms on %s)",
+                 n_others ? ", " : "", ot->op, (long long)events, ms, prov);
+      else
+        n_more++;
+      n_others++;
+    }
+    if (splitting && erf) {
+      TRY(add_rec(a, "Consider FastGELU (the tanh approximation of GELU) to eliminate the Erf "
+                     "fallback and merge the %s partitions around it", a->preferred));
+    } else if (splitting) {
+      size_t len = strlen(movers);
+      if (n_movers < 3)
+        snprintf(movers + len, sizeof movers - len, "%s%s", n_movers ? ", " : "", ot->op);
+      n_movers++;
+      movers_ms += ms;
+    }
+  }
+  if (n_small)
+    TRY(add_note(a, TRT_AN_WARN, "Also between %s nodes, with little time: %s%s", a->preferred,
+                 small, n_small > 8 ? ", ..." : ""));
+  if (n_others) {
+    if (n_more) {
+      size_t len = strlen(others);
+      snprintf(others + len, sizeof others - len, " and %zu more op types", n_more);
+    }
+    if (fb)
+      TRY(add_note(a, TRT_AN_INFO, "Other fallbacks to %s, outside the %s partitions: %s", fb,
+                   a->preferred, others));
+    else
+      TRY(add_note(a, TRT_AN_INFO, "Other fallbacks, outside the %s partitions: %s", a->preferred,
+                   others));
+  }
+  if (n_movers) {
+    char more[48] = "";
+    if (n_movers > 3) snprintf(more, sizeof more, " and %zu more op types", n_movers - 3);
+    TRY(add_rec(a, "Run %s%s on %s (or replace them with ops it supports) to merge the partitions "
+                   "they separate; on the fallback provider they take %.2f ms (%.1f%% of node time)",
+                movers, more, a->preferred, movers_ms, pct(movers_ms, node)));
+  }
+  return TINYRT_OK;
+nomem:
+  return TINYRT_ERR_NOMEM;
+}
+
 static int observe(trt_analysis *a, tinyrt_error *err) {
   const double node = a->node_time_ms;
   int fused_parts = 0;
@@ -472,71 +598,11 @@ static int observe(trt_analysis *a, tinyrt_error *err) {
                    a->fallback_ms, pct(a->fallback_ms, node)));
     else
       TRY(add_note(a, TRT_AN_INFO,
-                   "%d of %zu profiled nodes run on %s; %d fall back to other providers in %zu "
-                   "partitions (%.2f ms, %.1f%% of node time)",
-                   pref_nodes, a->n_nodes, a->preferred, a->fallback_nodes, a->n_parts,
-                   a->fallback_ms, pct(a->fallback_ms, node)));
-    /* each fallback op type: how many nodes and events, and whether it cuts partitions; the
-     * ones that cut nothing are listed together */
-    char others[400] = "";
-    size_t n_others = 0, n_more = 0;
-    for (size_t t = 0; t < a->n_op_types; t++) {
-      const trt_an_op *ot = &a->op_types[t];
-      if (!ot->fallback) continue;
-      int nodes = 0, splitting = 0;
-      int64_t events = 0;
-      double ms = 0;
-      const char *prov = NULL;
-      for (size_t i = 0; i < a->n_nodes; i++) {
-        const trt_an_node *n = &a->nodes[i];
-        if (strcmp(n->op, ot->op) || !strcmp(n->provider, a->preferred)) continue;
-        nodes++;
-        events += n->events;
-        ms += n->total_us / 1000.0;
-        splitting += n->splits;
-        prov = n->provider;
-      }
-      if (splitting) {
-        TRY(add_note(a, TRT_AN_WARN,
-                     "%s runs on %s as a fallback (%d node%s, %lld events, %.2f ms); %d of these "
-                     "nodes sit between %s nodes, so each creates a partition boundary and limits "
-                     "fusion",
-                     ot->op, prov, nodes, nodes == 1 ? "" : "s", (long long)events, ms, splitting,
-                     a->preferred));
-        if (!strcmp(ot->op, "Erf"))
-          TRY(add_rec(a, "Consider FastGELU (the tanh approximation of GELU) to eliminate the Erf "
-                         "fallback and merge the %s partitions around it", a->preferred));
-        else
-          TRY(add_rec(a, "Make %s run on %s (or replace it with ops %s supports) to merge the "
-                         "partitions it separates", ot->op, a->preferred, a->preferred));
-      } else if (n_others < 6) {
-        size_t len = strlen(others);
-        if (a->n_providers == 2)
-          snprintf(others + len, sizeof others - len, "%s%s (%lld events, %.2f ms)",
-                   n_others ? ", " : "", ot->op, (long long)events, ms);
-        else
-          snprintf(others + len, sizeof others - len, "%s%s on %s (%lld events, %.2f ms)",
-                   n_others ? ", " : "", ot->op, prov, (long long)events, ms);
-        n_others++;
-      } else {
-        n_more++;
-      }
-    }
-    if (n_others) {
-      if (n_more) {
-        size_t len = strlen(others);
-        snprintf(others + len, sizeof others - len, " and %zu more op types", n_more);
-      }
-      const char *fb = NULL;
-      for (size_t k = 0; k < a->n_providers; k++)
-        if (!a->providers[k].preferred) fb = a->providers[k].name;
-      if (a->n_providers == 2)
-        TRY(add_note(a, TRT_AN_INFO, "Other fallbacks to %s, outside the %s partitions: %s", fb,
-                     a->preferred, others));
-      else
-        TRY(add_note(a, TRT_AN_INFO, "Other fallbacks, outside the %s partitions: %s",
-                     a->preferred, others));
-    }
+                   "%d of %zu profiled nodes run on %s; %d fall back to other providers "
+                   "(%.2f ms, %.1f%% of node time), and the graph runs as %zu partitions",
+                   pref_nodes, a->n_nodes, a->preferred, a->fallback_nodes, a->fallback_ms,
+                   pct(a->fallback_ms, node), a->n_parts));
+    TRY(observe_fallbacks(a));
   }
 
   /* where the profiled time goes */
@@ -614,8 +680,8 @@ static int observe(trt_analysis *a, tinyrt_error *err) {
                  "Input shapes change between runs (up to %d distinct shapes per node): dynamic "
                  "shapes",
                  a->max_shapes));
-    TRY(add_rec(a, "Use static shapes (tinyrt --static, ORT's free-dimension override) when the "
-                   "input dimensions are known: the seed measured static b1 s128 32%% faster"));
+    TRY(add_rec(a, "Use static shapes (tinyrt bench --static, ORT's free-dimension override) "
+                   "when the input dimensions are known"));
   }
   return TINYRT_OK;
 nomem:
@@ -650,6 +716,7 @@ int trt_analyze(const trt_profile *prof, const trt_analyze_options *opt, trt_ana
   a->other_overhead_ms = a->overhead_ms - a->model_load_ms - a->session_init_ms - a->run_overhead_ms;
   if ((rc = providers_and_preferred(a, opt, err))) goto done;
   if (a->n_nodes) {
+    if ((rc = infer_layers(a, err))) goto done;
     if ((rc = partitions(a, err))) goto done;
     if ((rc = op_tables(a, err))) goto done;
   }

@@ -19,7 +19,13 @@
  *                      on one provider.
  *   preferred        = the provider of the fused nodes (the one with most time if several), else
  *                      the provider with the most nodes; nodes on any other provider are
- *                      fallbacks. A profile with one provider has no fallbacks. */
+ *                      fallbacks. A profile with one provider has no fallbacks.
+ *
+ * Observations appear only when their condition holds: fallback op types (those with nodes between
+ * two preferred-provider nodes split partitions: Erf there suggests FastGELU); session overhead
+ * > 50% of the total duration; in-run overhead > 25% of run time; MatMul-family ops >= 40% of node
+ * time; another op type >= 20%; first run > 1.5x the steady-state mean; p99 > 2x p50 over >= 10
+ * runs; nodes seeing more than one input shape (dynamic shapes). */
 #ifndef TRT_ANALYZE_ANALYZE_H
 #define TRT_ANALYZE_ANALYZE_H
 
@@ -33,7 +39,7 @@
 typedef struct trt_an_node {
   const char *name, *op, *provider;
   int64_t node_index; /* -1 when the profile does not give it */
-  int layer;          /* -1 outside transformer layers */
+  int layer;          /* from the name, else inferred from its neighbours; -1 outside layers */
   bool fused;         /* a fused provider node: a partition by itself */
   bool splits;        /* a fallback node with preferred-provider nodes before and after it */
   double first_ts;    /* us, its first kernel event */
@@ -133,6 +139,12 @@ int trt_layer_from_name(const char *name);
 
 /* Writers. top limits the per-op tables (0 = all). source names the profile in the heading. */
 int trt_analysis_write_text(FILE *f, const trt_analysis *a, const char *source, size_t top);
+/* The text from "Total Profile Statistics" through the partitions, without the heading, the
+ * observations and the recommendations (for reports that place those themselves). */
+int trt_analysis_write_text_body(FILE *f, const trt_analysis *a, size_t top);
+/* The JSON object trt_analysis_write_json prints (a cJSON tree; the caller deletes it). NULL when
+ * out of memory. */
+struct cJSON *trt_analysis_json(const trt_analysis *a, const char *source, size_t top);
 int trt_analysis_write_json(FILE *f, const trt_analysis *a, const char *source, size_t top,
                             tinyrt_error *err);
 int trt_analysis_write_html(const char *path, const trt_analysis *a, const char *source,

@@ -85,10 +85,7 @@ static void text_ops(FILE *f, const trt_analysis *a, size_t top, bool fallback_o
   }
 }
 
-int trt_analysis_write_text(FILE *f, const trt_analysis *a, const char *source, size_t top) {
-  char title[600];
-  snprintf(title, sizeof title, "Profile Analysis: %s", source ? source : "profile");
-  banner(f, title);
+int trt_analysis_write_text_body(FILE *f, const trt_analysis *a, size_t top) {
   fprintf(f, "\nTotal Profile Statistics:\n");
   fprintf(f, "  - Total events: %s (%s kernel events)\n", INT(a->total_events), INT(a->kernel_events));
   fprintf(f, "  - Total duration: %s ms\n", MS(a->total_duration_ms));
@@ -176,14 +173,21 @@ int trt_analysis_write_text(FILE *f, const trt_analysis *a, const char *source, 
       fprintf(f, "  - Top partition (%s, %s): %s ms (%s events, %d nodes)\n", best->label,
               best->name, MS(best->total_ms), INT(best->events), best->nodes);
     }
-    for (size_t i = 0; i < limit(a->n_parts, top); i++) {
+    for (size_t i = 0; a->n_parts > 1 && i < limit(a->n_parts, top); i++) {
       const trt_an_partition *p = &a->parts[i];
       fprintf(f, "    %s %s: %s ms (%s events, %d node%s) [%s]\n", p->label, p->name,
               MS(p->total_ms), INT(p->events), p->nodes, p->nodes == 1 ? "" : "s", p->provider);
     }
     if (top && a->n_parts > top) fprintf(f, "    ... %zu more partitions\n", a->n_parts - top);
   }
+  return ferror(f) ? TINYRT_ERR_IO : TINYRT_OK;
+}
 
+int trt_analysis_write_text(FILE *f, const trt_analysis *a, const char *source, size_t top) {
+  char title[600];
+  snprintf(title, sizeof title, "Profile Analysis: %s", source ? source : "profile");
+  banner(f, title);
+  trt_analysis_write_text_body(f, a, top);
   fputc('\n', f);
   banner(f, "Key Observations");
   fputc('\n', f);
@@ -222,7 +226,7 @@ static cJSON *op_json(const trt_an_op *o, bool with_layer) {
   return j;
 }
 
-static cJSON *analysis_json(const trt_analysis *a, const char *source, size_t top) {
+cJSON *trt_analysis_json(const trt_analysis *a, const char *source, size_t top) {
   cJSON *j = cJSON_CreateObject(), *x;
   if (!j) return NULL;
   if (source) cJSON_AddStringToObject(j, "source", source);
@@ -303,7 +307,7 @@ static cJSON *analysis_json(const trt_analysis *a, const char *source, size_t to
 
 int trt_analysis_write_json(FILE *f, const trt_analysis *a, const char *source, size_t top,
                             tinyrt_error *err) {
-  cJSON *j = analysis_json(a, source, top);
+  cJSON *j = trt_analysis_json(a, source, top);
   char *txt = j ? cJSON_Print(j) : NULL;
   cJSON_Delete(j);
   if (!txt) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory writing the JSON analysis");

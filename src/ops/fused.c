@@ -362,29 +362,29 @@ static int ref_attention(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_
     for (size_t h = 0; h < (size_t)d.heads; h++) {
       for (size_t i = 0; i < S; i++) {
         const float *q = qkv + i * H3 + h * hs;
-        float mx = -INFINITY;
+        /* scores in float as the unfused graph stores them; softmax in double like the Softmax
+         * reference kernel; skipped keys keep -inf and get weight 0 */
+        double mx = -INFINITY;
         for (size_t j = 0; j < S; j++) {
           float a = mask ? mask_term(mask, b * S + j, where, filter) : 0.0f;
           if (any_kept && a <= ATTN_SKIP_BELOW) {
-            row[j] = -INFINITY; /* skipped: weight exactly 0 */
+            row[j] = -INFINITY;
             continue;
           }
           const float *kk = qkv + j * H3 + H + h * hs;
           float dot = 0;
           for (size_t p = 0; p < hs; p++) dot += q[p] * kk[p];
           row[j] = dot * scale + a;
-          if (row[j] > mx) mx = row[j];
+          mx = fmax(mx, (double)row[j]);
         }
-        float sum = 0;
-        for (size_t j = 0; j < S; j++) {
-          row[j] = row[j] == -INFINITY ? 0.0f : expf(row[j] - mx);
-          sum += row[j];
-        }
+        double sum = 0;
+        for (size_t j = 0; j < S; j++)
+          if (row[j] != -INFINITY) sum += exp((double)row[j] - mx);
         float *yo = y + (b * S + i) * H + h * hs;
         for (size_t p = 0; p < hs; p++) yo[p] = 0;
         for (size_t j = 0; j < S; j++) {
-          if (row[j] == 0.0f) continue;
-          float pj = row[j] / sum;
+          if (row[j] == -INFINITY) continue;
+          float pj = (float)(exp((double)row[j] - mx) / sum);
           const float *vv = qkv + j * H3 + 2 * H + h * hs;
           for (size_t p = 0; p < hs; p++) yo[p] += pj * vv[p];
         }

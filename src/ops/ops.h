@@ -37,6 +37,8 @@ typedef enum trt_op_id {
    * FusedGemm (MatMul + bias + activation) and Attention are tinyrt's own (domain "tinyrt") */
   TRT_OP_GELU, TRT_OP_FAST_GELU, TRT_OP_BIAS_GELU, TRT_OP_SKIP_LAYER_NORM, TRT_OP_FUSED_GEMM,
   TRT_OP_ATTENTION,
+  /* padding removal (domain "tinyrt"): token-wise work on real tokens only */
+  TRT_OP_PACK_TOKENS, TRT_OP_UNPACK_TOKENS, TRT_OP_PACKED_ATTENTION,
   TRT_OP_COUNT
 } trt_op_id;
 
@@ -94,6 +96,8 @@ extern const trt_op_def trt_ops_reduce[];
 extern const int trt_ops_reduce_count;
 extern const trt_op_def trt_ops_fused[];
 extern const int trt_ops_fused_count;
+extern const trt_op_def trt_ops_packed[];
+extern const int trt_ops_packed_count;
 
 /* Definition of op `id`, or NULL when no group defines it. */
 const trt_op_def *trt_op_get(int id);

@@ -109,7 +109,7 @@ static bool fold_by_shape(opt_ctx *c, int ni) {
   return true;
 }
 
-int opt_fold(opt_ctx *c) {
+int opt_fold(opt_ctx *c, bool constant_nodes_only) {
   int *order = NULL, n_order = 0;
   int rc = trt_graph_topo_order(c->g, &order, &n_order, c->err);
   if (rc) return rc;
@@ -119,6 +119,10 @@ int opt_fold(opt_ctx *c) {
     trt_node *n = &c->g->nodes[ni];
     if (n->op == TRT_OP_CONSTANT && fold_constant_node(c, ni)) {
       c->rep->count[TRT_OPT_CONSTANT_NODES]++;
+      continue;
+    }
+    if (constant_nodes_only) {
+      opt_infer_node(c, ni);
       continue;
     }
     bool all_const = true;

@@ -96,8 +96,6 @@ bool opt_dim_is(trt_dim a, int64_t v);
 void opt_shape_init(opt_ctx *c, int v);
 /* Infers the outputs of node ni from its inputs' shapes. */
 void opt_infer_node(opt_ctx *c, int ni);
-/* Infers every live node's outputs, in topological order. */
-int opt_infer_all(opt_ctx *c);
 /* True when shape s has a known rank and every dim is fixed. */
 bool opt_shape_fixed(const opt_shape *s);
 /* True when a and b have the same known rank and pairwise equal dims. */
@@ -105,7 +103,8 @@ bool opt_shape_eq(const opt_shape *a, const opt_shape *b);
 
 /* --- passes ----------------------------------------------------------------------------------- */
 
-int opt_fold(opt_ctx *c);                 /* fold.c: level 1 */
+/* fold.c: level 1 (constant_nodes_only: just Constant nodes → constant values, and shapes) */
+int opt_fold(opt_ctx *c, bool constant_nodes_only);
 int opt_fuse_layer_norm(opt_ctx *c);      /* fuse_layernorm.c */
 int opt_fuse_skip_layer_norm(opt_ctx *c);
 int opt_fuse_gelu(opt_ctx *c);            /* fuse_gelu.c */
@@ -113,5 +112,6 @@ int opt_fuse_bias_gelu(opt_ctx *c);
 int opt_rewrite_fast_gelu(opt_ctx *c);
 int opt_fuse_matmul(opt_ctx *c);          /* fuse_matmul.c */
 int opt_fuse_attention(opt_ctx *c);       /* fuse_attention.c */
+int opt_remove_padding(opt_ctx *c);       /* remove_padding.c: the remove_padding option */
 
 #endif

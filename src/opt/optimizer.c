@@ -19,6 +19,7 @@ static const char *const rewrite_names[TRT_OPT_REWRITE_COUNT] = {
     [TRT_OPT_GEMM_GELU] = "gemm_gelu",
     [TRT_OPT_ATTENTION] = "attention",
     [TRT_OPT_GELU_TO_FAST] = "gelu_to_fast_gelu",
+    [TRT_OPT_REMOVE_PADDING] = "remove_padding",
 };
 
 const char *trt_opt_rewrite_name(int r) {
@@ -362,16 +363,20 @@ int trt_optimize(trt_graph *g, const tinyrt_options *opts, trt_opt_report *repor
 
   opt_ctx c = {.g = g, .opts = opts, .rep = rep, .err = err};
   int rc = TINYRT_OK;
-  if (level >= 1 || opts->fast_gelu) {
+  if (level >= 1 || opts->fast_gelu || opts->remove_padding) {
     if ((rc = opt_build_uses(&c))) goto done;
-    if (level >= 1 && (rc = opt_fold(&c))) goto done;
+    /* fast_gelu below level 2 still has to recognize the erf pattern, whose constants are
+     * Constant nodes until folded */
+    if ((rc = opt_fold(&c, level < 1))) goto done;
     if (level >= 2 && (rc = fuse(&c))) goto done;
     if (opts->fast_gelu) {
-      /* below level 2 the erf pattern has to be recognized first */
-      if (level < 1 && (rc = opt_infer_all(&c))) goto done;
       if (level < 2 && ((rc = opt_build_uses(&c)) || (rc = opt_fuse_gelu(&c)))) goto done;
       if ((rc = opt_rewrite_fast_gelu(&c))) goto done;
     }
+    /* after the fusions: it works on the Attention nodes they make */
+    if (opts->remove_padding && level >= 2 &&
+        ((rc = opt_build_uses(&c)) || (rc = opt_remove_padding(&c))))
+      goto done;
     int removed = 0;
     if ((rc = trt_opt_remove_dead_nodes(g, &removed, err))) goto done;
     rep->count[TRT_OPT_DEAD] += removed;

@@ -764,13 +764,3 @@ void opt_infer_node(opt_ctx *c, int ni) {
     }
   }
 }
-
-int opt_infer_all(opt_ctx *c) {
-  int *order = NULL, n_order = 0;
-  int rc = trt_graph_topo_order(c->g, &order, &n_order, c->err);
-  if (rc) return rc;
-  if ((rc = opt_track_values(c)) == TINYRT_OK)
-    for (int i = 0; i < n_order; i++) opt_infer_node(c, order[i]);
-  trt_free(&c->g->al, order);
-  return rc;
-}

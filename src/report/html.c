@@ -166,21 +166,31 @@ void html_histogram(FILE *f, const char *title, const double *values, size_t n, 
   fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
           left, h - 14, a, left + pw, h - 14, b);
   fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n", left - 6, top + 10, cmax);
-  for (size_t m = 0; m < n_markers; m++) {
+  /* markers at the same spot (p90 = p99 on few runs) share one line and one "p90/p99" label */
+  for (size_t m = 0, row = 0; m < n_markers; row++) {
     double x = left + (markers[m].value - lo) / (hi - lo) * pw;
     if (x < left) x = left;
     if (x > left + pw) x = left + pw;
+    size_t e = m + 1;
+    while (e < n_markers && fabs(left + (markers[e].value - lo) / (hi - lo) * pw - x) < 1.0) e++;
     char v[64];
     fmt_value(v, sizeof v, markers[m].value, unit);
     /* labels alternate between two rows so close percentiles stay readable */
     fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
                "stroke-width=\"2\" stroke-dasharray=\"4 3\"><title>",
-            x, top - 4, x, top + ph, palette[1 + m % (TRT_HTML_PALETTE - 1)]);
-    html_escape(f, markers[m].label);
-    fprintf(f, ": %s</title></line><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", v, x,
-            14 + (int)(m % 2) * 13);
-    html_escape(f, markers[m].label);
+            x, top - 4, x, top + ph, palette[1 + row % (TRT_HTML_PALETTE - 1)]);
+    for (size_t k = m; k < e; k++) {
+      if (k > m) fputc('/', f);
+      html_escape(f, markers[k].label);
+    }
+    fprintf(f, ": %s</title></line><text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">", v, x,
+            14 + (int)(row % 2) * 13, x < left + 30 ? "start" : "middle");
+    for (size_t k = m; k < e; k++) {
+      if (k > m) fputc('/', f);
+      html_escape(f, markers[k].label);
+    }
     fputs("</text>\n", f);
+    m = e;
   }
   fputs("</svg>\n</figure>\n", f);
 }

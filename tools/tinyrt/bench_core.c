@@ -50,6 +50,7 @@ bool bench_target_open(const bench_config *cfg, const cli_dims *dims, bool is_st
     return false;
   }
   if (!cli_make_inputs(t->s, dims, &t->inputs, &t->n_inputs)) goto fail;
+  if (cfg->pad_fraction > 0) cli_pad_masks(t->inputs, t->n_inputs, cfg->pad_fraction);
   t->n_outputs = tinyrt_output_count(t->s);
   t->outputs = calloc((size_t)t->n_outputs + 1, sizeof *t->outputs);
   if (!t->outputs) goto fail;

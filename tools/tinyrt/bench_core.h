@@ -17,6 +17,7 @@ typedef struct bench_config {
   tinyrt_options opts;    /* threads, providers, opt level... (dim overrides set per run) */
   bool progress;          /* draw a progress bar on stderr */
   const char *profile_path; /* write the profile of the (first) session here */
+  double pad_fraction;    /* synthetic attention masks: the last fraction of each row is 0 */
 } bench_config;
 
 typedef struct bench_result {

@@ -21,32 +21,36 @@ bool cli_parse_int(const char *opt, const char *arg, long long lo, long long hi,
 }
 
 bool cli_parse_dims(const char *arg, cli_dims *dims) {
+  return cli_parse_dims_opt("--shape", arg, dims);
+}
+
+bool cli_parse_dims_opt(const char *opt, const char *arg, cli_dims *dims) {
   const char *p = arg;
   while (*p) {
     const char *eq = strchr(p, '=');
     const char *comma = strchr(p, ',');
     if (!comma) comma = p + strlen(p);
     if (!eq || eq > comma || eq == p || (size_t)(eq - p) >= sizeof dims->names[0]) {
-      fprintf(stderr, "tinyrt: --shape expects NAME=N[,NAME=N...], got '%s'\n", arg);
+      fprintf(stderr, "tinyrt: %s expects NAME=N[,NAME=N...], got '%s'\n", opt, arg);
       return false;
     }
     char num[32];
     size_t nlen = (size_t)(comma - eq - 1);
     if (nlen == 0 || nlen >= sizeof num) {
-      fprintf(stderr, "tinyrt: --shape: bad value in '%s'\n", arg);
+      fprintf(stderr, "tinyrt: %s: bad value in '%s'\n", opt, arg);
       return false;
     }
     memcpy(num, eq + 1, nlen);
     num[nlen] = '\0';
     long long v;
-    if (!cli_parse_int("--shape", num, 0, INT32_MAX, &v)) return false;
+    if (!cli_parse_int(opt, num, 0, INT32_MAX, &v)) return false;
     size_t klen = (size_t)(eq - p);
     int slot = -1;
     for (int i = 0; i < dims->n; i++)
       if (strlen(dims->names[i]) == klen && strncmp(dims->names[i], p, klen) == 0) slot = i;
     if (slot < 0) {
       if (dims->n == CLI_MAX_DIMS) {
-        fprintf(stderr, "tinyrt: --shape: too many dims\n");
+        fprintf(stderr, "tinyrt: %s: too many dims\n", opt);
         return false;
       }
       slot = dims->n++;
@@ -136,6 +140,22 @@ bool cli_make_inputs(const tinyrt_session *s, const cli_dims *dims, tinyrt_tenso
 fail:
   cli_free_inputs(in, n);
   return false;
+}
+
+void cli_pad_masks(tinyrt_tensor *inputs, int n, double fraction) {
+  for (int i = 0; i < n; i++) {
+    tinyrt_tensor *t = &inputs[i];
+    if (!looks_like_mask(t->name) || t->rank != 2) continue;
+    int64_t rows = t->dims[0], len = t->dims[1];
+    int64_t real = len - (int64_t)(fraction * (double)len);
+    if (real < 1) real = 1;
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t s = real; s < len; s++) {
+        if (t->dtype == TINYRT_INT64) ((int64_t *)t->data)[r * len + s] = 0;
+        if (t->dtype == TINYRT_INT32) ((int32_t *)t->data)[r * len + s] = 0;
+        if (t->dtype == TINYRT_FLOAT) ((float *)t->data)[r * len + s] = 0;
+      }
+  }
 }
 
 void cli_free_inputs(tinyrt_tensor *inputs, int n) {

@@ -17,6 +17,8 @@ typedef struct cli_dims {
 
 /* Parses "a=1,b=2" into dims (appending). Prints the problem and returns false on bad syntax. */
 bool cli_parse_dims(const char *arg, cli_dims *dims);
+/* Same, naming option `opt` in its messages. */
+bool cli_parse_dims_opt(const char *opt, const char *arg, cli_dims *dims);
 /* Parses a non-negative integer option value; prints the problem and returns false on error. */
 bool cli_parse_int(const char *opt, const char *arg, long long lo, long long hi, long long *out);
 
@@ -27,6 +29,9 @@ bool cli_parse_int(const char *opt, const char *arg, long long lo, long long hi,
 bool cli_make_inputs(const tinyrt_session *s, const cli_dims *dims, tinyrt_tensor **inputs,
                      int *n_inputs);
 void cli_free_inputs(tinyrt_tensor *inputs, int n_inputs);
+/* Right-pads every sequence of the attention masks among inputs (rank-2 integer inputs named
+ * like *mask*): the last `fraction` of each row becomes 0 (at least one token stays real). */
+void cli_pad_masks(tinyrt_tensor *inputs, int n_inputs, double fraction);
 
 /* "[1,128,768]" into buf. */
 const char *cli_shape_str(const tinyrt_tensor *t, char *buf, size_t len);

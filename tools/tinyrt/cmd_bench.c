@@ -25,6 +25,11 @@ static void bench_usage(FILE *f) {
           "  --threads N           intra-op threads (default: the machine's cores)\n"
           "  --ep LIST             execution providers in priority order\n"
           "  --opt-level N         graph optimization level 0-2 (default 2)\n"
+          "  --isa NAME            force the cpu provider's kernels: avx512, avx2, portable\n"
+          "  --fast-gelu           rewrite erf GELU to the tanh approximation\n"
+          "  --remove-padding      skip padded tokens; with --pad-fraction F the synthetic\n"
+          "                        attention masks pad the last F of each sequence\n"
+          "  --pad-fraction F      fraction of each sequence padded in synthetic inputs (0)\n"
           "  --static              specialize the session to the shape (fixed dims)\n"
           "  --compare-static      time the dynamic and the static session interleaved and\n"
           "                        print the comparison\n"
@@ -83,6 +88,20 @@ int cmd_bench(int argc, char **argv) {
       i++;
     } else if (!strcmp(a, "--profile") && v) {
       cfg.profile_path = v;
+      i++;
+    } else if (!strcmp(a, "--isa") && v) {
+      cfg.opts.cpu_isa = v;
+      i++;
+    } else if (!strcmp(a, "--fast-gelu")) {
+      cfg.opts.fast_gelu = 1;
+    } else if (!strcmp(a, "--remove-padding")) {
+      cfg.opts.remove_padding = 1;
+    } else if (!strcmp(a, "--pad-fraction") && v) {
+      cfg.pad_fraction = atof(v);
+      if (cfg.pad_fraction < 0 || cfg.pad_fraction >= 1) {
+        fprintf(stderr, "tinyrt bench: --pad-fraction needs a value in [0, 1)\n");
+        return 2;
+      }
       i++;
     } else if (!strcmp(a, "--static")) {
       is_static = true;

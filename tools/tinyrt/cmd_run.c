@@ -22,6 +22,9 @@ static void run_usage(FILE *f) {
           "  --threads N             intra-op threads (default: the machine's cores)\n"
           "  --opt-level N           graph optimization level 0-2 (default: 2)\n"
           "  --isa NAME              force the cpu provider's kernels: avx512, avx2, portable\n"
+          "  --fast-gelu             rewrite erf GELU to the tanh approximation (changes outputs)\n"
+          "  --remove-padding        skip padded tokens (attention_mask 0): token-wise work and\n"
+          "                          attention run on real tokens; padded outputs are zero\n"
           "  --quiet                 print nothing on success\n"
           "  -h, --help              this help\n\n"
           "Synthetic inputs are deterministic: token ids lie inside the embedding table they index,\n"
@@ -78,6 +81,10 @@ int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--isa") && v) {
       opts.cpu_isa = v;
       i++;
+    } else if (!strcmp(a, "--fast-gelu")) {
+      opts.fast_gelu = 1;
+    } else if (!strcmp(a, "--remove-padding")) {
+      opts.remove_padding = 1;
     } else if (!strcmp(a, "--quiet")) {
       quiet = true;
     } else if (a[0] == '-' || model) {
@@ -104,6 +111,21 @@ int cmd_run(int argc, char **argv) {
     return 1;
   }
   n_inputs = tinyrt_input_count(s);
+  /* A static-shape copy (tinyrt optimize) has no names left; silently running it at its own
+   * sizes would look like a run at the sizes asked for. */
+  for (int k = 0; k < dims.n; k++) {
+    bool found = false;
+    for (int i = 0; i < n_inputs && !found; i++) {
+      tinyrt_io_info info;
+      tinyrt_input_info(s, i, &info);
+      for (int d = 0; d < info.rank; d++)
+        found |= info.dim_names[d] && !strcmp(info.dim_names[d], dims.d[k].name);
+    }
+    if (!found)
+      fprintf(stderr, "tinyrt run: warning: no input has a symbolic dim '%s' (--shape %s=%lld "
+              "is ignored; a dim the model fixes takes only its fixed size)\n",
+              dims.d[k].name, dims.d[k].name, (long long)dims.d[k].value);
+  }
   /* Symbolic dims not given with --shape are taken from the --input files. */
   for (int f = 0; f < n_files; f++) {
     size_t klen = (size_t)(strchr(files[f].name, '=') - files[f].name);

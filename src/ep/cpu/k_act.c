@@ -159,7 +159,41 @@ static int binary_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *
   return TINYRT_OK;
 }
 
+/* --- Gather of rows (embedding lookup): float table, integer indices, axis 0 ----------------- */
+
+static bool gather_supports(const trt_graph *g, const trt_node *n) {
+  const trt_value *idx = &g->values[n->inputs[1]];
+  tinyrt_dtype it = idx->kind == TRT_VALUE_CONSTANT ? idx->constant.dtype : idx->dtype;
+  return trt_attr_int(n, "axis", 0) == 0 && cpu_is_float(g, n->inputs[0]) &&
+         cpu_is_float(g, n->outputs[0]) && (it == TINYRT_INT64 || it == TINYRT_INT32);
+}
+
+static int gather_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
+                      int n_out, tinyrt_error *err) {
+  const trt_tensor *data = &in[0], *idx = &in[1];
+  if (data->rank < 1) return trt_op_get(TRT_OP_GATHER)->ref(k, in, n_in, out, n_out, err);
+  int64_t rows = data->dims[0];
+  size_t row = trt_tensor_nbytes(data) / (size_t)(rows ? rows : 1);
+  size_t n = trt_tensor_numel(idx);
+  for (size_t i = 0; i < n; i++) {
+    int64_t r = trt_tensor_get_int(idx, i);
+    if (r < -rows || r >= rows)
+      return trt_error(err, TINYRT_ERR_ARGUMENT, "index %lld (element %zu) is out of range [%lld, %lld)",
+                       (long long)r, i, (long long)-rows, (long long)rows);
+    if (r < 0) r += rows;
+    memcpy((char *)out[0].data + i * row, (const char *)data->data + (size_t)r * row, row);
+  }
+  return TINYRT_OK;
+}
+
+static int gather_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *n,
+                       cpu_node_state *st, trt_kernel *kernel, tinyrt_error *err) {
+  kernel->run = gather_run;
+  return TINYRT_OK;
+}
+
 const cpu_op cpu_ops_act[] = {
+    {TRT_OP_GATHER, gather_supports, gather_bind},
     {TRT_OP_ERF, unary_supports, unary_bind},
     {TRT_OP_TANH, unary_supports, unary_bind},
     {TRT_OP_EXP, unary_supports, unary_bind},

@@ -186,7 +186,7 @@ static int skip_ln_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node 
  * single-threaded GEMMs on per-thread scratch. Tasks are fixed by the shapes, not by the thread
  * count, so results do not depend on it. */
 
-#define ATTN_QBLOCK 64
+#define ATTN_QBLOCK 128
 
 typedef struct attn_geom {
   int64_t batch, seq, in_hidden, hidden, heads, head;
@@ -210,11 +210,37 @@ static size_t attn_thread_bytes(const cpu_node_state *st, const attn_geom *g) {
   return ((floats * sizeof(float) + 63) & ~(size_t)63) + ((gemm + 63) & ~(size_t)63);
 }
 
+/* The shared part of the scratch: qkv rows, then the per-batch-row key lists. */
+typedef struct attn_lists {
+  float *qkv;        /* [rows, 3H] */
+  int32_t *kept;     /* [B, S]: kept keys of each batch row */
+  float *add;        /* [B, S]: their additive mask terms */
+  int32_t *n_kept;   /* [B] */
+  int64_t *row_off;  /* [B]: first row of each batch row in qkv and the output */
+  int64_t *q_len;    /* [B]: query rows of each batch row */
+  bool *prefix;      /* [B]: kept keys are exactly 0 .. n_kept-1 */
+} attn_lists;
+
 static size_t attn_shared_bytes(const attn_geom *g) {
-  size_t bs = (size_t)(g->batch * g->seq);
+  size_t bs = (size_t)(g->batch * g->seq), b = (size_t)g->batch;
   size_t qkv = bs * 3 * (size_t)g->hidden * sizeof(float);
-  size_t lists = bs * sizeof(int32_t) + (size_t)g->batch * sizeof(int32_t) + bs * sizeof(float);
+  size_t lists = 2 * b * sizeof(int64_t) + bs * (sizeof(int32_t) + sizeof(float)) +
+                 b * (sizeof(int32_t) + sizeof(bool));
   return ((qkv + 63) & ~(size_t)63) + ((lists + 63) & ~(size_t)63);
+}
+
+static attn_lists attn_layout(char *mem, const attn_geom *g) {
+  size_t bs = (size_t)(g->batch * g->seq), b = (size_t)g->batch;
+  attn_lists l;
+  l.qkv = (float *)mem;
+  char *p = mem + ((bs * 3 * (size_t)g->hidden * sizeof(float) + 63) & ~(size_t)63);
+  l.row_off = (int64_t *)p;
+  l.q_len = l.row_off + b;
+  l.kept = (int32_t *)(l.q_len + b);
+  l.add = (float *)(l.kept + bs);
+  l.n_kept = (int32_t *)(l.add + bs);
+  l.prefix = (bool *)(l.n_kept + b);
+  return l;
 }
 
 static size_t attn_scratch(const trt_kernel_ctx *k, const trt_tensor *in, int n_in,
@@ -238,6 +264,8 @@ typedef struct attn_job {
   const cpu_node_state *st;
   attn_geom g;
   const float *qkv;
+  const int64_t *row_off; /* per batch row: its first row in qkv and y */
+  const int64_t *q_len;   /* per batch row: its query rows */
   const int32_t *kept;   /* per batch row: indices of kept keys, at kept + b·S */
   const int32_t *n_kept; /* per batch row */
   const float *add;      /* per batch row: additive term of each kept key (in kept order) */
@@ -256,8 +284,9 @@ static void attn_task(void *ctx, int64_t task, int thread) {
   const attn_geom *g = &j->g;
   int64_t qb = task % j->qblocks, rest = task / j->qblocks;
   int64_t h = rest % g->heads, b = rest / g->heads;
-  int64_t q0 = qb * ATTN_QBLOCK, rows = TRT_MIN((int64_t)ATTN_QBLOCK, g->seq - q0);
+  int64_t q0 = qb * ATTN_QBLOCK, rows = TRT_MIN((int64_t)ATTN_QBLOCK, j->q_len[b] - q0);
   int64_t S = g->seq, d = g->head, H = g->hidden, ld = 3 * H;
+  if (rows <= 0) return;
   int64_t L = j->n_kept[b];
   const int32_t *kept = j->kept + b * S;
   char *mem = j->thread_mem + (size_t)thread * j->thread_bytes;
@@ -268,7 +297,7 @@ static void attn_task(void *ctx, int64_t task, int thread) {
   void *gemm_scratch = mem + floats_bytes;
   size_t gemm_bytes = j->thread_bytes - floats_bytes;
 
-  const float *base = j->qkv + b * S * ld;
+  const float *base = j->qkv + j->row_off[b] * ld;
   const float *q = base + q0 * ld + h * d;
   const float *kmat = base + H + h * d, *vmat = base + 2 * H + h * d;
   int64_t kld = ld;
@@ -294,8 +323,8 @@ static void attn_task(void *ctx, int64_t task, int thread) {
         for (int64_t t = 0; t < L; t++) row[t] += add[t];
       j->st->cpu->vm->softmax(row, row, L);
     }
-    rc = trt_sgemm(NULL, isa, rows, d, L, scores, L, vmat, kld, false, j->y + (b * S + q0) * H + h * d,
-                   H, NULL, gemm_scratch, gemm_bytes, &err);
+    rc = trt_sgemm(NULL, isa, rows, d, L, scores, L, vmat, kld, false,
+                   j->y + (j->row_off[b] + q0) * H + h * d, H, NULL, gemm_scratch, gemm_bytes, &err);
   }
   if (rc) j->rc = rc; /* reported after the join; all tasks write distinct outputs */
 }
@@ -307,6 +336,18 @@ static bool attn_supports(const trt_graph *g, const trt_node *n) {
   if (!cpu_is_float(g, n->inputs[0]) || !cpu_is_float(g, n->outputs[0])) return false;
   int64_t heads = trt_attr_int(n, "num_heads", 0);
   return heads >= 1 && (w->dims[1] / 3) % heads == 0;
+}
+
+/* Runs the (batch row, head, query block) tasks over lists filled by the caller. */
+static int attn_dispatch(trt_kernel_ctx *k, const attn_geom *g, const attn_lists *l, bool any_add,
+                         float *y, tinyrt_error *err) {
+  const cpu_node_state *st = k->state;
+  attn_job j = {st, *g, l->qkv, l->row_off, l->q_len, l->kept, l->n_kept, l->add, any_add,
+                l->prefix, y, (char *)k->scratch + attn_shared_bytes(g), attn_thread_bytes(st, g),
+                st->f0, (g->seq + ATTN_QBLOCK - 1) / ATTN_QBLOCK, TINYRT_OK};
+  int64_t tasks = g->batch * g->heads * j.qblocks;
+  if (tasks > 0) trt_parallel_for(k->pool, tasks, attn_task, &j);
+  return j.rc ? trt_error(err, j.rc, "attention GEMM failed") : TINYRT_OK;
 }
 
 static int attn_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
@@ -326,32 +367,17 @@ static int attn_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tenso
   if (k->scratch_size < need)
     return trt_error(err, TINYRT_ERR_INTERNAL, "attention scratch: %zu bytes, %zu needed",
                      k->scratch_size, need);
-  int64_t bs = g.batch * g.seq;
-  char *mem = k->scratch;
-  float *qkv = (float *)mem;
-  size_t qkv_bytes = ((size_t)bs * 3 * (size_t)g.hidden * sizeof(float) + 63) & ~(size_t)63;
-  int32_t *kept = (int32_t *)(mem + qkv_bytes);
-  int32_t *n_kept = kept + bs;
-  float *add = (float *)(n_kept + g.batch);
-  bool prefix_small[64], *prefix = prefix_small;
-  if (g.batch > 64) {
-    prefix = trt_malloc(st->al, (size_t)g.batch);
-    if (!prefix) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory");
-  }
+  attn_lists l = attn_layout(k->scratch, &g);
   trt_sgemm_epilogue bias_ep = {1.0f, st->bias, TRT_SGEMM_ACT_NONE, NULL, 0};
-  int rc = trt_sgemm_packed_run(k->pool, bs, x->data, g.in_hidden, &st->packed, qkv, 3 * g.hidden,
-                                &bias_ep, err);
+  int rc = trt_sgemm_packed_run(k->pool, g.batch * g.seq, x->data, g.in_hidden, &st->packed,
+                                l.qkv, 3 * g.hidden, &bias_ep, err);
+  if (rc) return rc;
   /* which keys each batch row keeps, and their additive mask terms */
-  bool any_add = false;
+  bool any_add = false, where = st->i1 != 0;
   float filter = st->f1;
-  bool where = st->i1 != 0;
-  for (int64_t b = 0; b < g.batch && rc == TINYRT_OK; b++) {
-    bool any_kept = !mask;
-    for (int64_t j = 0; j < g.seq && !any_kept; j++) {
-      float inv = 1.0f - mask_value(mask, (size_t)(b * g.seq + j));
-      float a = where ? (inv != 0.0f ? filter : inv) : inv * filter;
-      any_kept = a > ATTN_SKIP_BELOW;
-    }
+  for (int64_t b = 0; b < g.batch; b++) {
+    int32_t *kept = l.kept + b * g.seq;
+    float *add = l.add + b * g.seq;
     int32_t n = 0;
     for (int64_t j = 0; j < g.seq; j++) {
       float a = 0;
@@ -359,26 +385,76 @@ static int attn_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tenso
         float inv = 1.0f - mask_value(mask, (size_t)(b * g.seq + j));
         a = where ? (inv != 0.0f ? filter : inv) : inv * filter;
       }
-      if (any_kept && a <= ATTN_SKIP_BELOW) continue;
-      kept[b * g.seq + n] = (int32_t)j;
-      add[b * g.seq + n] = a;
-      if (a != 0.0f) any_add = true;
+      if (a <= ATTN_SKIP_BELOW) continue;
+      kept[n] = (int32_t)j;
+      add[n] = a;
+      any_add |= a != 0.0f;
       n++;
     }
-    n_kept[b] = n;
-    prefix[b] = true;
-    for (int32_t t = 0; t < n; t++) prefix[b] &= kept[b * g.seq + t] == t;
+    if (n == 0) { /* no key without mask: every key, as the unfused softmax has it */
+      for (int64_t j = 0; j < g.seq; j++) {
+        float inv = 1.0f - mask_value(mask, (size_t)(b * g.seq + j));
+        kept[j] = (int32_t)j;
+        add[j] = where ? (inv != 0.0f ? filter : inv) : inv * filter;
+        any_add |= add[j] != 0.0f;
+      }
+      n = (int32_t)g.seq;
+    }
+    l.n_kept[b] = n;
+    l.row_off[b] = b * g.seq;
+    l.q_len[b] = g.seq;
+    l.prefix[b] = true;
+    for (int32_t t = 0; t < n; t++) l.prefix[b] &= kept[t] == t;
   }
-  if (rc == TINYRT_OK) {
-    attn_job j = {st, g, qkv, kept, n_kept, add, any_add, prefix, out[0].data,
-                  mem + attn_shared_bytes(&g), attn_thread_bytes(st, &g), st->f0,
-                  (g.seq + ATTN_QBLOCK - 1) / ATTN_QBLOCK, TINYRT_OK};
-    int64_t tasks = g.batch * g.heads * j.qblocks;
-    if (tasks > 0) trt_parallel_for(k->pool, tasks, attn_task, &j);
-    if (j.rc) rc = trt_error(err, j.rc, "attention GEMM failed");
+  return attn_dispatch(k, &g, &l, any_add, out[0].data, err);
+}
+
+/* PackedAttention: x [T, Hin] holds the real tokens of each sequence, one after the other. */
+static size_t packed_attn_scratch(const trt_kernel_ctx *k, const trt_tensor *in, int n_in,
+                                  const trt_tensor *out, int n_out) {
+  const cpu_node_state *st = k->state;
+  if (in[0].rank != 2 || n_in < 4 || in[3].rank != 2) return 0;
+  attn_geom g = {in[3].dims[0], in[3].dims[1], in[0].dims[1], st->packed.n / 3, st->i0,
+                 st->packed.n / 3 / st->i0};
+  return attn_shared_bytes(&g) + (size_t)trt_threadpool_size(k->pool) * attn_thread_bytes(st, &g);
+}
+
+static int packed_attn_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
+                           int n_out, tinyrt_error *err) {
+  const cpu_node_state *st = k->state;
+  const trt_tensor *x = &in[0], *mask = &in[3];
+  if (x->rank != 2 || x->dims[1] != st->packed.k || mask->rank != 2)
+    return trt_error(err, TINYRT_ERR_SHAPE, "input must be [tokens, %lld] with a [B, S] mask",
+                     (long long)st->packed.k);
+  attn_geom g = {mask->dims[0], mask->dims[1], x->dims[1], st->packed.n / 3, st->i0,
+                 st->packed.n / 3 / st->i0};
+  if (k->scratch_size < packed_attn_scratch(k, in, n_in, out, n_out))
+    return trt_error(err, TINYRT_ERR_INTERNAL, "packed attention scratch too small");
+  attn_lists l = attn_layout(k->scratch, &g);
+  int64_t tokens = 0;
+  for (int64_t b = 0; b < g.batch; b++) {
+    int64_t len = 0;
+    for (int64_t j = 0; j < g.seq; j++) {
+      int64_t v = trt_tensor_get_int(mask, (size_t)(b * g.seq + j));
+      if (v != 0 && v != 1)
+        return trt_error(err, TINYRT_ERR_ARGUMENT, "padding removal needs a 0/1 mask, got %lld",
+                         (long long)v);
+      len += v;
+    }
+    l.row_off[b] = tokens;
+    l.q_len[b] = len;
+    l.n_kept[b] = (int32_t)len;
+    l.prefix[b] = true;
+    tokens += len;
   }
-  if (prefix != prefix_small) trt_free(st->al, prefix);
-  return rc;
+  if (tokens != x->dims[0])
+    return trt_error(err, TINYRT_ERR_SHAPE, "mask has %lld ones, the input %lld tokens",
+                     (long long)tokens, (long long)x->dims[0]);
+  trt_sgemm_epilogue bias_ep = {1.0f, st->bias, TRT_SGEMM_ACT_NONE, NULL, 0};
+  int rc = trt_sgemm_packed_run(k->pool, tokens, x->data, g.in_hidden, &st->packed, l.qkv,
+                                3 * g.hidden, &bias_ep, err);
+  if (rc) return rc;
+  return attn_dispatch(k, &g, &l, false, out[0].data, err);
 }
 
 static int attn_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *n,
@@ -395,6 +471,18 @@ static int attn_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *n,
   return cpu_pack_b(cpu, st, w, false, bias, 1.0f, err);
 }
 
+static bool packed_attn_supports(const trt_graph *g, const trt_node *n) {
+  return attn_supports(g, n);
+}
+
+static int packed_attn_bind(const cpu_impl *cpu, const trt_graph *g, const trt_node *n,
+                            cpu_node_state *st, trt_kernel *kernel, tinyrt_error *err) {
+  int rc = attn_bind(cpu, g, n, st, kernel, err);
+  kernel->run = packed_attn_run;
+  kernel->scratch = packed_attn_scratch;
+  return rc;
+}
+
 const cpu_op cpu_ops_fused[] = {
     {TRT_OP_FUSED_GEMM, fused_gemm_supports, fused_gemm_bind},
     {TRT_OP_GELU, gelu_supports, gelu_bind},
@@ -402,5 +490,6 @@ const cpu_op cpu_ops_fused[] = {
     {TRT_OP_BIAS_GELU, gelu_supports, gelu_bind},
     {TRT_OP_SKIP_LAYER_NORM, skip_ln_supports, skip_ln_bind},
     {TRT_OP_ATTENTION, attn_supports, attn_bind},
+    {TRT_OP_PACKED_ATTENTION, packed_attn_supports, packed_attn_bind},
 };
 const int cpu_ops_fused_count = (int)TRT_ARRAY_LEN(cpu_ops_fused);
