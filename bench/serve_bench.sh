@@ -5,7 +5,8 @@
 #   bench/serve_bench.sh [TINYRT [MODEL]]
 #
 # Knobs (environment): DURATION (s per throughput run, default 15), SOAK (s, default 60),
-# THREADS (runtime threads, default 2), MAX_BATCH (default 8), DELAY_US (default 2000),
+# THREADS (runtime threads, default 2), MAX_BATCH (default 16: two batches in flight at
+# concurrency 32), DELAY_US (default 2000),
 # HTTP_THREADS (default 1), SEQ (default 128).
 set -euo pipefail
 
@@ -14,7 +15,7 @@ MODEL=${2:-models/bert-tiny/model.onnx}
 DURATION=${DURATION:-15}
 SOAK=${SOAK:-60}
 THREADS=${THREADS:-2}
-MAX_BATCH=${MAX_BATCH:-8}
+MAX_BATCH=${MAX_BATCH:-16}
 DELAY_US=${DELAY_US:-2000}
 HTTP_THREADS=${HTTP_THREADS:-1}
 SEQ=${SEQ:-128}
