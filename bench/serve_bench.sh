@@ -4,17 +4,20 @@
 #
 #   bench/serve_bench.sh [TINYRT [MODEL]]
 #
-# Knobs (environment): DURATION (s per throughput run, default 15), SOAK (s, default 60),
-# THREADS (runtime threads, default 2), MAX_BATCH (default 8), DELAY_US (default 2000),
+# Knobs (environment): DURATION (s per throughput run, default 8), ROUNDS (alternating
+# batching / --no-batching throughput runs, default 3), SOAK (s, default 60),
+# THREADS (runtime threads, default 2), MAX_BATCH (default 16: two batches in flight at
+# concurrency 32), DELAY_US (default 2000),
 # HTTP_THREADS (default 1), SEQ (default 128).
 set -euo pipefail
 
 TINYRT=${1:-build/tinyrt}
 MODEL=${2:-models/bert-tiny/model.onnx}
-DURATION=${DURATION:-15}
+DURATION=${DURATION:-8}
+ROUNDS=${ROUNDS:-3}
 SOAK=${SOAK:-60}
 THREADS=${THREADS:-2}
-MAX_BATCH=${MAX_BATCH:-8}
+MAX_BATCH=${MAX_BATCH:-16}
 DELAY_US=${DELAY_US:-2000}
 HTTP_THREADS=${HTTP_THREADS:-1}
 SEQ=${SEQ:-128}
@@ -27,7 +30,13 @@ mkdir -p "$OUT"
 
 PID=""
 PORT=""
-cleanup() { if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID"; wait "$PID" || true; fi; }
+B_PID=""
+N_PID=""
+cleanup() {
+  for p in "$PID" "$B_PID" "$N_PID"; do
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill -TERM "$p"; wait "$p" || true; fi
+  done
+}
 trap cleanup EXIT
 
 # start_server NAME [serve options...]: starts the server on a free loopback port.
@@ -66,28 +75,38 @@ loadgen() { # loadgen OUTFILE [options...]
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 echo "bench-serve: $MODEL, runtime threads $THREADS, http threads $HTTP_THREADS, max batch" \
-     "$MAX_BATCH, delay ${DELAY_US} us, s$SEQ; $DURATION s per run, $SOAK s soak" >&2
+     "$MAX_BATCH, delay ${DELAY_US} us, s$SEQ; $ROUNDS x $DURATION s per server, $SOAK s soak" >&2
 
-echo "bench-serve: [1/4] batching on, concurrency 32" >&2
+# Both servers run side by side and the throughput runs alternate between them, so that drift in
+# the machine's load (it is shared) hits both alike; the table shows the median round.
 start_server batching
-loadgen "$OUT/c32_batching.json" --concurrency 32 --duration "$DURATION" --warmup 3 --seq-len "$SEQ"
-BATCH_PORT=$PORT
-BATCH_PID=$PID
-
-echo "bench-serve: [2/4] --no-batching, concurrency 32" >&2
+B_PID=$PID
+B_PORT=$PORT
 PID=""
 start_server nobatching --no-batching
-loadgen "$OUT/c32_nobatching.json" --concurrency 32 --duration "$DURATION" --warmup 3 --seq-len "$SEQ"
+N_PID=$PID
+N_PORT=$PORT
+PID=""
+for r in $(seq 1 "$ROUNDS"); do
+  echo "bench-serve: [1/3] round $r/$ROUNDS at concurrency 32: batching on, then --no-batching" >&2
+  PORT=$B_PORT loadgen "$OUT/c32_batching_$r.json" --concurrency 32 --duration "$DURATION" \
+    --warmup 2 --seq-len "$SEQ"
+  PORT=$N_PORT loadgen "$OUT/c32_nobatching_$r.json" --concurrency 32 --duration "$DURATION" \
+    --warmup 2 --seq-len "$SEQ"
+done
 
-echo "bench-serve: [3/4] mixed s16-s256 at concurrency 32: batched vs unbatched" >&2
-python3 "$HERE/serve_compare.py" "http://127.0.0.1:$BATCH_PORT" "http://127.0.0.1:$PORT" \
+echo "bench-serve: [2/3] mixed s16-s256 at concurrency 32: batched vs unbatched" >&2
+python3 "$HERE/serve_compare.py" "http://127.0.0.1:$B_PORT" "http://127.0.0.1:$N_PORT" \
   --model bert --requests 256 --concurrency 32 --seq 16-256 > "$OUT/mixed.json" || true
-curl -s "http://127.0.0.1:$BATCH_PORT/metrics" > "$OUT/batching_metrics.txt" || true
+curl -s "http://127.0.0.1:$B_PORT/metrics" > "$OUT/batching_metrics.txt" || true
+PID=$N_PID
+N_PID=""
 stop_server
-PID=$BATCH_PID
+PID=$B_PID
+B_PID=""
 stop_server
 
-echo "bench-serve: [4/4] soak at concurrency 64 for $SOAK s" >&2
+echo "bench-serve: [3/3] soak at concurrency 64 for $SOAK s" >&2
 start_server soak
 WARM=10
 "$TINYRT" loadgen "http://127.0.0.1:$PORT" --model bert --json --concurrency 64 \
@@ -100,9 +119,10 @@ wait "$LG" || true
 RSS1=$(rss_kb "$PID")
 stop_server
 
-python3 - "$OUT" "$RSS0" "$RSS1" "$SOAK" <<'EOF'
+python3 - "$OUT" "$RSS0" "$RSS1" "$SOAK" "$ROUNDS" <<'EOF'
 import json, sys
 out, rss0, rss1, soak = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rounds = int(sys.argv[5])
 
 def load(name):
     try:
@@ -111,29 +131,38 @@ def load(name):
     except (OSError, ValueError):
         return None
 
-b, n, m, s = (load(x) for x in ("c32_batching.json", "c32_nobatching.json", "mixed.json",
-                                "soak.json"))
+m, s = load("mixed.json"), load("soak.json")
+pairs = [(load("c32_batching_%d.json" % r), load("c32_nobatching_%d.json" % r))
+         for r in range(1, rounds + 1)]
+pairs = [(b, n) for b, n in pairs if b and n]
 rows = []
 
 def row(name, target, measured, ok):
     rows.append((name, target, measured, "PASS" if ok else "FAIL"))
 
-if b and n:
-    ratio = b["throughput_infer_per_s"] / max(n["throughput_infer_per_s"], 1e-9)
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else float("nan")
+
+if pairs:
+    ratios = [b["throughput_infer_per_s"] / max(n["throughput_infer_per_s"], 1e-9) for b, n in pairs]
+    b, n = pairs[sorted(range(len(ratios)), key=lambda i: ratios[i])[len(ratios) // 2]]
+    ratio = median(ratios)
+    failed = sum(b["failed"] + n["failed"] for b, n in pairs)
     row("throughput at concurrency 32, batching on", ">= 1.5x --no-batching",
-        "%.0f vs %.0f infer/s = %.2fx (avg batch %.1f rows)" % (
+        "%.0f vs %.0f infer/s = %.2fx (median of %s; avg batch %.1f rows)" % (
             b["throughput_infer_per_s"], n["throughput_infer_per_s"], ratio,
-            b.get("server", {}).get("avg_batch_rows", 0)),
-        ratio >= 1.5 and b["failed"] == 0 and n["failed"] == 0)
+            "/".join("%.2fx" % x for x in ratios), b.get("server", {}).get("avg_batch_rows", 0)),
+        ratio >= 1.5 and failed == 0)
+    p99s = [b["latency_ms"]["p99"] for b, _ in pairs]
+    p99 = median(p99s)
+    row("p99 latency at concurrency 32", "<= 50 ms",
+        "%.1f ms (median of %s; p50 %.1f; --no-batching p99 %.1f ms)" % (
+            p99, "/".join("%.0f" % x for x in p99s), median([b["latency_ms"]["p50"] for b, _ in pairs]),
+            median([n["latency_ms"]["p99"] for _, n in pairs])),
+        p99 <= 50 and failed == 0)
 else:
     row("throughput at concurrency 32, batching on", ">= 1.5x --no-batching", "no result", False)
-if b:
-    row("p99 latency at concurrency 32", "<= 50 ms",
-        "%.1f ms (p50 %.1f, p95 %.1f; --no-batching p99 %s)" % (
-            b["latency_ms"]["p99"], b["latency_ms"]["p50"], b["latency_ms"]["p95"],
-            "%.1f ms" % n["latency_ms"]["p99"] if n else "?"),
-        b["latency_ms"]["p99"] <= 50 and b["failed"] == 0)
-else:
     row("p99 latency at concurrency 32", "<= 50 ms", "no result", False)
 if m:
     row("mixed lengths s16-s256 at concurrency 32", "batched == unbatched within 1e-5",

@@ -1,33 +1,22 @@
 /* tinyrt loadgen URL: keeps N inference requests in flight against an Open Inference Protocol v2
  * server for a while and reports throughput and latency percentiles, as perf_analyzer's
- * concurrency mode does.
- *
- * The HTTP client is deliberately minimal and strict: HTTP/1.1 keep-alive over non-blocking
- * sockets in one epoll loop; it writes complete requests and reads responses that carry a
- * Content-Length (anything else is counted as an error). */
-#define _GNU_SOURCE /* memmem */
+ * concurrency mode does. The HTTP client (src/serve/httpc.c) is minimal and strict: keep-alive
+ * connections in one epoll loop, complete requests out, Content-Length responses in. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "serve/httpc.h"
 
-#define MAX_HEADER 16384 /* bytes of response head we accept */
 #define N_BODIES 64      /* distinct request bodies, cycled */
 
 typedef struct opts {
@@ -37,13 +26,6 @@ typedef struct opts {
   bool json_out, json_tensors;
   unsigned long long seed;
 } opts;
-
-typedef struct target {
-  char host[256];
-  char port[16];
-  struct sockaddr_storage addr;
-  socklen_t addr_len;
-} target;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -59,156 +41,6 @@ static uint64_t rnd(uint64_t *s) {
   return *s * 2685821657736338717ull;
 }
 
-/* --- a growable buffer ---------------------------------------------------------------------- */
-
-typedef struct buf {
-  char *p;
-  size_t len, cap;
-} buf;
-
-static bool buf_reserve(buf *b, size_t extra) {
-  if (b->len + extra <= b->cap) return true;
-  size_t cap = b->cap ? b->cap : 1024;
-  while (cap < b->len + extra) cap *= 2;
-  char *p = realloc(b->p, cap);
-  if (!p) return false;
-  b->p = p;
-  b->cap = cap;
-  return true;
-}
-
-static bool buf_put(buf *b, const void *s, size_t n) {
-  if (!buf_reserve(b, n)) return false;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  return true;
-}
-
-static bool buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool buf_printf(buf *b, const char *fmt, ...) {
-  for (int attempt = 0; attempt < 2; attempt++) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return false;
-    if (b->p && (size_t)n < b->cap - b->len) {
-      b->len += (size_t)n;
-      return true;
-    }
-    if (!buf_reserve(b, (size_t)n + 1)) return false;
-  }
-  return false;
-}
-
-/* --- HTTP/1.1 response heads ----------------------------------------------------------------- */
-
-typedef struct resp_head {
-  int status;
-  size_t head_len;        /* bytes up to and including the blank line */
-  long long content_length;
-  bool close;
-} resp_head;
-
-/* Parses the head in p[0..len). Returns 1 when complete, 0 when more bytes are needed, -1 when
- * the response is not one this client accepts (no Content-Length, chunked, malformed). */
-static int parse_head(const char *p, size_t len, resp_head *h) {
-  const char *end = NULL;
-  for (size_t i = 3; i < len; i++)
-    if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r') {
-      end = p + i + 1;
-      break;
-    }
-  if (!end) return len > MAX_HEADER ? -1 : 0;
-  h->head_len = (size_t)(end - p);
-  h->content_length = -1;
-  h->close = false;
-  if (h->head_len < 12 || strncmp(p, "HTTP/1.", 7) || p[8] != ' ') return -1;
-  h->status = 0;
-  for (int i = 9; i < 12; i++) {
-    if (p[i] < '0' || p[i] > '9') return -1;
-    h->status = h->status * 10 + (p[i] - '0');
-  }
-  if (p[7] == '0') h->close = true; /* HTTP/1.0: no keep-alive unless negotiated; keep it simple */
-  const char *line = memchr(p, '\n', h->head_len) + 1;
-  while (line < end - 2) {
-    const char *eol = memchr(line, '\n', (size_t)(end - line));
-    const char *colon = memchr(line, ':', (size_t)(eol - line));
-    if (!eol || !colon) return -1;
-    size_t nlen = (size_t)(colon - line);
-    const char *v = colon + 1;
-    while (v < eol && (*v == ' ' || *v == '\t')) v++;
-    size_t vlen = (size_t)(eol - v);
-    while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == ' ')) vlen--;
-    if (nlen == 14 && !strncasecmp(line, "Content-Length", 14)) {
-      long long x = 0;
-      if (vlen == 0 || vlen > 15) return -1;
-      for (size_t i = 0; i < vlen; i++) {
-        if (v[i] < '0' || v[i] > '9') return -1;
-        x = x * 10 + (v[i] - '0');
-      }
-      h->content_length = x;
-    } else if (nlen == 17 && !strncasecmp(line, "Transfer-Encoding", 17)) {
-      return -1;
-    } else if (nlen == 10 && !strncasecmp(line, "Connection", 10)) {
-      if (vlen == 5 && !strncasecmp(v, "close", 5)) h->close = true;
-    }
-    line = eol + 1;
-  }
-  return h->content_length >= 0 ? 1 : -1;
-}
-
-static int connect_to(const target *t, bool blocking) {
-  int fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
-  if (fd < 0) return -1;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (blocking) {
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  }
-  if (connect(fd, (const struct sockaddr *)&t->addr, t->addr_len) != 0 && errno != EINPROGRESS) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/* One blocking GET; *body is malloc'd (NUL-terminated). Returns the status, or -1. */
-static int http_get(const target *t, const char *path, char **body) {
-  *body = NULL;
-  int fd = connect_to(t, true);
-  if (fd < 0) return -1;
-  char req[768];
-  int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n",
-                   path, t->host, t->port);
-  buf b = {0};
-  int status = -1;
-  if (n < 0 || (size_t)n >= sizeof req || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) goto done;
-  resp_head h;
-  for (int rounds = 0; rounds < 100000; rounds++) {
-    if (!buf_reserve(&b, 65536)) goto done;
-    ssize_t k = recv(fd, b.p + b.len, b.cap - b.len, 0);
-    if (k <= 0) goto done;
-    b.len += (size_t)k;
-    int ph = parse_head(b.p, b.len, &h);
-    if (ph < 0) goto done;
-    if (ph == 1 && b.len >= h.head_len + (size_t)h.content_length) {
-      *body = malloc((size_t)h.content_length + 1);
-      if (!*body) goto done;
-      memcpy(*body, b.p + h.head_len, (size_t)h.content_length);
-      (*body)[h.content_length] = '\0';
-      status = h.status;
-      break;
-    }
-  }
-done:
-  free(b.p);
-  close(fd);
-  return status;
-}
-
 /* --- the model's inputs and the request bodies ----------------------------------------------- */
 
 typedef struct input_desc {
@@ -218,10 +50,10 @@ typedef struct input_desc {
   long long dims[8];
 } input_desc;
 
-static int read_inputs(const target *t, const opts *o, input_desc *in, int *n_in) {
+static int read_inputs(const trt_httpc_target *t, const opts *o, input_desc *in, int *n_in) {
   char path[512], *body = NULL;
   snprintf(path, sizeof path, "/v2/models/%s", o->model);
-  int status = http_get(t, path, &body);
+  int status = trt_httpc_get(t, path, &body);
   if (status != 200) {
     fprintf(stderr, "tinyrt loadgen: GET %s on %s:%s failed (%s%d)%s%s\n", path, t->host,
             t->port, status < 0 ? "no answer " : "status ", status, body ? ": " : "",
@@ -274,12 +106,12 @@ static double input_value(const input_desc *d, uint64_t *seed) {
 }
 
 /* Builds one complete HTTP request (head and body) for a random sequence length. */
-static bool build_request(const opts *o, const target *t, const input_desc *in, int n_in,
-                          uint64_t *seed, buf *out) {
+static bool build_request(const opts *o, const trt_httpc_target *t, const input_desc *in, int n_in,
+                          uint64_t *seed, trt_httpc_buf *out) {
   int len = o->seq_min + (int)(rnd(seed) % (uint64_t)(o->seq_max - o->seq_min + 1));
   cJSON *root = cJSON_CreateObject();
   cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
-  buf bin = {0};
+  trt_httpc_buf bin = {0};
   bool ok = root && inputs;
   for (int i = 0; ok && i < n_in; i++) {
     long long dims[8], numel = 1;
@@ -305,13 +137,13 @@ static bool build_request(const opts *o, const target *t, const input_desc *in, 
         double v = input_value(&in[i], seed);
         if (!strcmp(in[i].datatype, "INT64")) {
           int64_t x = (int64_t)v;
-          ok = buf_put(&bin, &x, 8);
+          ok = trt_httpc_buf_put(&bin, &x, 8);
         } else if (!strcmp(in[i].datatype, "INT32")) {
           int32_t x = (int32_t)v;
-          ok = buf_put(&bin, &x, 4);
+          ok = trt_httpc_buf_put(&bin, &x, 4);
         } else {
           float x = (float)v;
-          ok = buf_put(&bin, &x, 4);
+          ok = trt_httpc_buf_put(&bin, &x, 4);
         }
       }
     }
@@ -335,32 +167,21 @@ static bool build_request(const opts *o, const target *t, const input_desc *in, 
   }
   size_t jl = strlen(json);
   out->len = 0;
-  ok = buf_printf(out, "POST /v2/models/%s/infer HTTP/1.1\r\nHost: %s:%s\r\n", o->model, t->host,
+  ok = trt_httpc_buf_printf(out, "POST /v2/models/%s/infer HTTP/1.1\r\nHost: %s:%s\r\n", o->model, t->host,
                   t->port);
   if (ok && !o->json_tensors)
-    ok = buf_printf(out, "Content-Type: application/octet-stream\r\n"
+    ok = trt_httpc_buf_printf(out, "Content-Type: application/octet-stream\r\n"
                          "Inference-Header-Content-Length: %zu\r\n", jl);
   else if (ok)
-    ok = buf_printf(out, "Content-Type: application/json\r\n");
-  ok = ok && buf_printf(out, "Content-Length: %zu\r\n\r\n", jl + bin.len) &&
-       buf_put(out, json, jl) && (bin.len == 0 || buf_put(out, bin.p, bin.len));
+    ok = trt_httpc_buf_printf(out, "Content-Type: application/json\r\n");
+  ok = ok && trt_httpc_buf_printf(out, "Content-Length: %zu\r\n\r\n", jl + bin.len) &&
+       trt_httpc_buf_put(out, json, jl) && (bin.len == 0 || trt_httpc_buf_put(out, bin.p, bin.len));
   free(json);
   free(bin.p);
   return ok;
 }
 
 /* --- the load loop --------------------------------------------------------------------------- */
-
-enum { C_IDLE, C_CONNECTING, C_SENDING, C_RECEIVING };
-
-typedef struct lconn {
-  int fd;
-  int state;
-  const buf *req;
-  size_t sent;
-  buf in;
-  uint64_t t_start;
-} lconn;
 
 typedef struct results {
   double *lat_ms;
@@ -379,78 +200,6 @@ static void record(results *r, double ms) {
     r->cap = cap;
   }
   r->lat_ms[r->n++] = ms;
-}
-
-static void conn_close(int ep, lconn *c) {
-  if (c->fd >= 0) {
-    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
-  }
-  c->fd = -1;
-  c->state = C_IDLE;
-  c->in.len = 0;
-}
-
-static bool conn_watch(int ep, lconn *c, uint32_t events, bool add) {
-  struct epoll_event ev = {.events = events, .data.ptr = c};
-  return epoll_ctl(ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, &ev) == 0;
-}
-
-/* Starts the next request on c, connecting first when needed. */
-static bool conn_start(int ep, lconn *c, const target *t, const buf *req) {
-  c->req = req;
-  c->sent = 0;
-  c->in.len = 0;
-  c->t_start = now_ns();
-  if (c->fd < 0) {
-    c->fd = connect_to(t, false);
-    if (c->fd < 0) return false;
-    c->state = C_CONNECTING;
-    return conn_watch(ep, c, EPOLLOUT, true);
-  }
-  c->state = C_SENDING;
-  return conn_watch(ep, c, EPOLLOUT, false);
-}
-
-/* Progress on c after an event. Returns 1 when a response completed (status in *status), 0 when
- * more is to come, -1 on a transport error. */
-static int conn_step(int ep, lconn *c, int *status, bool *keep) {
-  if (c->state == C_CONNECTING) {
-    int e = 0;
-    socklen_t el = sizeof e;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0) return -1;
-    c->state = C_SENDING;
-  }
-  if (c->state == C_SENDING) {
-    while (c->sent < c->req->len) {
-      ssize_t k = send(c->fd, c->req->p + c->sent, c->req->len - c->sent, MSG_NOSIGNAL);
-      if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-      if (k <= 0) return -1;
-      c->sent += (size_t)k;
-    }
-    c->state = C_RECEIVING;
-    if (!conn_watch(ep, c, EPOLLIN, false)) return -1;
-    return 0;
-  }
-  for (;;) {
-    if (!buf_reserve(&c->in, 65536)) return -1;
-    ssize_t k = recv(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len, 0);
-    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-    if (k <= 0) return -1;
-    c->in.len += (size_t)k;
-    resp_head h;
-    int ph = parse_head(c->in.p, c->in.len, &h);
-    if (ph < 0) return -1;
-    if (ph == 1) {
-      size_t total = h.head_len + (size_t)h.content_length;
-      if (c->in.len > total) return -1; /* we never pipeline, so nothing may follow */
-      if (c->in.len == total) {
-        *status = h.status;
-        *keep = !h.close;
-        return 1;
-      }
-    }
-  }
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -482,10 +231,10 @@ typedef struct server_stats {
   bool ok;
 } server_stats;
 
-static server_stats scrape(const target *t) {
+static server_stats scrape(const trt_httpc_target *t) {
   server_stats s = {0};
   char *text = NULL;
-  if (http_get(t, "/metrics", &text) == 200) {
+  if (trt_httpc_get(t, "/metrics", &text) == 200) {
     histo_of(text, "tinyrt_queue_duration_seconds", &s.queue_sum, &s.queue_n);
     histo_of(text, "tinyrt_compute_duration_seconds", &s.compute_sum, &s.compute_n);
     histo_of(text, "tinyrt_batch_size", &s.rows_sum, &s.batches);
@@ -493,35 +242,6 @@ static server_stats scrape(const target *t) {
   }
   free(text);
   return s;
-}
-
-static bool parse_target(const char *url, target *t) {
-  const char *p = url;
-  if (!strncmp(p, "http://", 7)) p += 7;
-  else if (strstr(p, "://")) return false;
-  const char *host_end, *port_start = NULL;
-  if (*p == '[') {
-    host_end = strchr(p, ']');
-    if (!host_end) return false;
-    snprintf(t->host, sizeof t->host, "%.*s", (int)(host_end - p - 1), p + 1);
-    if (host_end[1] == ':') port_start = host_end + 2;
-  } else {
-    host_end = p + strcspn(p, ":/");
-    snprintf(t->host, sizeof t->host, "%.*s", (int)(host_end - p), p);
-    if (*host_end == ':') port_start = host_end + 1;
-  }
-  size_t pl = port_start ? strcspn(port_start, "/") : 0;
-  snprintf(t->port, sizeof t->port, "%.*s", (int)pl, port_start ? port_start : "");
-  if (!t->port[0]) snprintf(t->port, sizeof t->port, "80");
-  if (!t->host[0]) return false;
-  struct addrinfo hints = {0}, *ai = NULL;
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(t->host, t->port, &hints, &ai) != 0 || !ai) return false;
-  memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
-  t->addr_len = ai->ai_addrlen;
-  freeaddrinfo(ai);
-  return true;
 }
 
 static void usage(FILE *f) {
@@ -713,9 +433,8 @@ int cmd_loadgen(int argc, char **argv) {
   o.seed = 1;
   int pa = parse_args(argc, argv, &o);
   if (pa) return pa == 1 ? 0 : 2;
-  target t;
-  memset(&t, 0, sizeof t);
-  if (!parse_target(o.url, &t)) {
+  trt_httpc_target t;
+  if (!trt_httpc_target_parse(o.url, &t)) {
     fprintf(stderr, "tinyrt loadgen: cannot use URL '%s' (expected http://HOST:PORT)\n", o.url);
     return 2;
   }
@@ -724,12 +443,13 @@ int cmd_loadgen(int argc, char **argv) {
   if (read_inputs(&t, &o, in, &n_in) != 0) return 1;
 
   int rc = 1, ep = -1;
-  buf bodies[N_BODIES];
+  trt_httpc_buf bodies[N_BODIES];
   memset(bodies, 0, sizeof bodies);
-  lconn *conns = calloc((size_t)o.concurrency, sizeof *conns);
+  trt_httpc_conn *conns = calloc((size_t)o.concurrency, sizeof *conns);
   results res = {0};
   uint64_t seed = o.seed * 0x9E3779B97F4A7C15ull + 1;
   if (!conns) goto done;
+  for (int i = 0; i < o.concurrency; i++) trt_httpc_conn_init(&conns[i]);
   for (int i = 0; i < N_BODIES; i++)
     if (!build_request(&o, &t, in, n_in, &seed, &bodies[i])) {
       fprintf(stderr, "tinyrt loadgen: out of memory building requests\n");
@@ -737,7 +457,6 @@ int cmd_loadgen(int argc, char **argv) {
     }
   ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) goto done;
-  for (int i = 0; i < o.concurrency; i++) conns[i].fd = -1;
 
   uint64_t t0 = now_ns();
   uint64_t warm_end = t0 + (uint64_t)(o.warmup_s * 1e9);
@@ -748,7 +467,7 @@ int cmd_loadgen(int argc, char **argv) {
   unsigned next_body = 0;
   int active = 0;
   for (int i = 0; i < o.concurrency; i++) {
-    if (!conn_start(ep, &conns[i], &t, &bodies[next_body++ % N_BODIES])) {
+    if (!trt_httpc_conn_start(ep, &conns[i], &t, &bodies[next_body++ % N_BODIES], now_ns())) {
       fprintf(stderr, "tinyrt loadgen: cannot connect to %s:%s: %s\n", t.host, t.port,
               strerror(errno));
       goto done;
@@ -776,13 +495,11 @@ int cmd_loadgen(int argc, char **argv) {
     int ne = epoll_wait(ep, evs, 256, timeout_ms);
     if (ne < 0 && errno != EINTR) break;
     for (int k = 0; k < ne; k++) {
-      lconn *c = evs[k].data.ptr;
-      int status = 0;
-      bool keep = true;
-      int st = conn_step(ep, c, &status, &keep);
+      trt_httpc_conn *c = evs[k].data.ptr;
+      int st = trt_httpc_conn_step(ep, c);
       if (st == 0) continue;
       uint64_t t_done = now_ns();
-      bool in_window = scraped0 && c->t_start >= warm_end && t_done <= end;
+      bool in_window = scraped0 && c->t_start_ns >= warm_end && t_done <= end;
       if (st < 0) {
         if (in_window) {
           res.failed++;
@@ -791,38 +508,38 @@ int cmd_loadgen(int argc, char **argv) {
             snprintf(res.first_error, sizeof res.first_error, "connection error: %s",
                      errno ? strerror(errno) : "closed by the server");
         }
-        conn_close(ep, c);
+        trt_httpc_conn_close(ep, c);
       } else {
+        int status = c->head.status;
         if (in_window) {
           res.status_counts[status / 100 < 6 ? status / 100 : 0]++;
           if (status == 200) {
             res.ok++;
-            record(&res, (double)(t_done - c->t_start) * 1e-6);
+            record(&res, (double)(t_done - c->t_start_ns) * 1e-6);
           } else {
             res.failed++;
             if (!res.first_error[0]) {
-              const char *body = memmem(c->in.p, c->in.len, "\r\n\r\n", 4);
-              size_t bl = body ? c->in.len - (size_t)(body + 4 - c->in.p) : 0;
+              size_t bl = (size_t)c->head.content_length;
               snprintf(res.first_error, sizeof res.first_error, "status %d: %.*s", status,
-                       (int)(bl < 200 ? bl : 200), body ? body + 4 : "");
+                       (int)(bl < 200 ? bl : 200), c->in.p + c->head.head_len);
             }
           }
         }
-        if (!keep) conn_close(ep, c);
+        if (c->head.close) trt_httpc_conn_close(ep, c);
       }
       if (t_done < end) {
-        if (!conn_start(ep, c, &t, &bodies[next_body++ % N_BODIES])) {
+        if (!trt_httpc_conn_start(ep, c, &t, &bodies[next_body++ % N_BODIES], now_ns())) {
           /* cannot reconnect: this slot of concurrency is lost, and says so */
           res.failed++;
           res.transport_errors++;
           if (!res.first_error[0])
             snprintf(res.first_error, sizeof res.first_error, "cannot reconnect: %s",
                      strerror(errno));
-          conn_close(ep, c);
+          trt_httpc_conn_close(ep, c);
           active--;
         }
       } else {
-        conn_close(ep, c);
+        trt_httpc_conn_close(ep, c);
         active--;
       }
     }
@@ -833,10 +550,7 @@ int cmd_loadgen(int argc, char **argv) {
   report(&o, &res, measured_s, &s0, &s1);
   rc = res.failed == 0 && res.ok > 0 ? 0 : 1;
 done:
-  for (int i = 0; conns && i < o.concurrency; i++) {
-    if (conns[i].fd >= 0) close(conns[i].fd);
-    free(conns[i].in.p);
-  }
+  for (int i = 0; conns && i < o.concurrency; i++) trt_httpc_conn_free(ep, &conns[i]);
   free(conns);
   for (int i = 0; i < N_BODIES; i++) free(bodies[i].p);
   free(res.lat_ms);

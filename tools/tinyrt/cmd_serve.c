@@ -33,7 +33,8 @@ static void usage(FILE *f) {
           "  --vocab-size N           input_ids must be in [0, N) (default: the size of the\n"
           "                           embedding they index; 0 = leave the check to the model)\n"
           "  --idle-timeout-s N       close connections silent this long (default 60)\n"
-          "  --providers LIST         execution providers, e.g. cpu,ref (default: all)\n\n"
+          "  --providers LIST         execution providers, e.g. cpu,ref (default: all)\n"
+          "  --remove-padding         let the runtime skip padded tokens (attention_mask 0)\n\n"
           "SIGTERM or SIGINT stops accepting, finishes the requests in flight and exits 0.\n");
 }
 
@@ -94,6 +95,9 @@ int cmd_serve(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "--no-batching")) {
       so.batch.no_batching = true;
+      continue;
+    } else if (!strcmp(a, "--remove-padding")) {
+      ro.remove_padding = 1;
       continue;
     } else if (a[0] != '-' || !a[1]) {
       if (model_path) {
