@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 MODEL ?= models/bert-tiny/model.onnx
 
-.PHONY: all run test deps build build-test bench bench-serve clean
+.PHONY: all run test deps build build-test bench bench-serve bench-gemm clean
 
 all: build
 
@@ -31,6 +31,13 @@ bench: build
 # The serving targets (throughput with and without batching, p99, mixed-length equality, soak).
 bench-serve: build
 	bench/serve_bench.sh build/tinyrt $(MODEL)
+
+# SGEMM against oneDNN on one thread (needs libdnnl-dev), then own vector math against SLEEF.
+bench-gemm: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+	cmake --build build -j$(JOBS) --target gemm_bench vmath_bench
+	./build/bench/gemm_bench
+	./build/bench/vmath_bench
 
 clean:
 	rm -rf build build-test

@@ -10,6 +10,8 @@ packages=(
   libonnx-testdata libonnx-dev                                # ONNX node tests, onnx.proto
   chromium                                                    # checking the HTML report
   curl                                                        # server tests
+  libsimde-dev                                                # AVX-512 kernels tested by emulation
+  libdnnl-dev libsleef-dev                                    # make bench-gemm: oneDNN, SLEEF
 )
 
 missing=()

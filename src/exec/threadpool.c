@@ -1,18 +1,18 @@
-/* Fork-join pool: one job at a time; the caller and the workers share its tasks.
+/* Fork-join pool: one job at a time; each worker that notices a job in time takes part.
  *
- * A job is published by bumping `generation`; workers spin on it for a bounded time (SPIN_NS)
- * and then sleep on a condition variable, so a run of small ops back to back never pays a
- * futex wake-up while a long pause does not burn a core.
- *
- * Tasks are claimed from one atomic word holding (job sequence, task count, next task). A
- * claim is a compare-and-swap of that word, so a worker can only take a task of the job that is
- * current at that instant, and never an index past that job's count; the caller waits until
- * every task is *done*, not until every worker has looked. A worker that is slow to wake (on a
- * machine with more runnable threads than cores) therefore never holds the caller up: the caller
- * runs the tasks itself, and the late worker finds nothing left to claim. The job's fields are
- * stable while anyone holds a claimed task, since the next job cannot start before all are done.
- * Which thread runs which task is not fixed; kernels make their results independent of that by
- * giving each output element to exactly one task with a fixed order of work. */
+ * A job is published in `state` (generation, a "closed" bit and the number of workers that
+ * joined it); workers spin on it for a bounded time (SPIN_NS) and then sleep on a condition
+ * variable, so a run of small ops back to back never pays a futex wake-up while a long pause
+ * does not burn a core. Tasks are handed out by an atomic counter. A worker joins a job by
+ * raising the count with a compare-and-swap, only while the job is open; once the caller has
+ * run out of tasks it closes the job and waits for the workers that joined, not for the
+ * others: on a machine with more runnable threads than cores a worker may be preempted for
+ * milliseconds, and the caller should not wait for one that had not started (it simply did
+ * that worker's share itself). A late worker cannot see a half-written next job: the fields are
+ * written only after the job is closed and no worker is inside it, and published by the next
+ * generation. Which thread runs which task is therefore not fixed; kernels make their results
+ * independent of that by giving each output element to exactly one task with a fixed order of
+ * work. */
 #include "exec/threadpool.h"
 
 #include <pthread.h>
@@ -33,6 +33,11 @@
  * runnable threads than cores the worker it waits for may need the core it spins on. */
 #define WAIT_YIELD_NS 20000u
 
+/* state: generation in bits 63..17, closed in bit 16, joined workers in bits 15..0 */
+#define STATE_CLOSED ((uint64_t)1 << 16)
+#define STATE_COUNT ((uint64_t)0xffff)
+#define STATE_GEN_SHIFT 17
+
 typedef struct worker {
   trt_threadpool *pool;
   pthread_t thread;
@@ -47,60 +52,50 @@ struct trt_threadpool {
 
   pthread_mutex_t job_mu; /* held by the caller for the whole of trt_parallel_for */
 
-  /* the current job; written by the caller before `claim` is published (release) */
+  /* the current job; written by the caller while no worker is inside a job, then published
+   * with a new generation in `state` */
   trt_task_fn fn;
   void *ctx;
-  uint32_t job_seq;              /* caller's count of jobs, 16 bits of it go in `claim` */
-  _Atomic uint64_t claim;        /* seq << 48 | n_tasks << 24 | next task */
-  _Atomic int64_t done;          /* tasks of the current job finished */
+  int64_t n_tasks;
+  _Atomic int64_t next_task;
+  uint64_t generation; /* the caller's count of jobs (under job_mu) */
 
-  _Atomic uint64_t generation;
+  _Atomic uint64_t state;
   _Atomic int n_sleeping;
   _Atomic int shutdown;
   pthread_mutex_t sleep_mu;
   pthread_cond_t wake;
 };
 
-#define CLAIM_BITS 24
-#define CLAIM_MASK ((1ull << CLAIM_BITS) - 1)
-#define MAX_JOB_TASKS ((int64_t)CLAIM_MASK)
-
-/* Claims and runs tasks of whatever job is current until none is left to claim. */
 static void run_tasks(trt_threadpool *p, int thread) {
-  uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
   for (;;) {
-    uint64_t next = c & CLAIM_MASK, n = (c >> CLAIM_BITS) & CLAIM_MASK;
-    if (next >= n) return;
-    if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
-                                               memory_order_acquire))
-      continue; /* c now holds the current word: try again with it */
-    p->fn(p->ctx, (int64_t)next, thread);
-    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
-    c = atomic_load_explicit(&p->claim, memory_order_acquire);
+    int64_t t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed);
+    if (t >= p->n_tasks) break;
+    p->fn(p->ctx, t, thread);
   }
 }
 
-/* Returns the new generation, or seen when shutting down. */
+/* Waits until state's generation differs from seen; returns that state, or 0 on shutdown. */
 static uint64_t wait_for_job(trt_threadpool *p, uint64_t seen) {
   uint64_t start = trt_now_ns();
   for (unsigned spins = 0;; spins++) {
-    uint64_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
-    if (g != seen) return g;
-    if (atomic_load_explicit(&p->shutdown, memory_order_acquire)) return seen;
+    uint64_t s = atomic_load_explicit(&p->state, memory_order_acquire);
+    if (s >> STATE_GEN_SHIFT != seen) return s;
+    if (atomic_load_explicit(&p->shutdown, memory_order_acquire)) return 0;
     CPU_RELAX();
     if ((spins & 63) == 63 && trt_now_ns() - start > SPIN_NS) break;
   }
-  /* Sleep. n_sleeping is raised before generation is re-read, and the caller bumps generation
+  /* Sleep. n_sleeping is raised before state is re-read, and the caller publishes a job
    * before it reads n_sleeping (both seq_cst), so either we see the new job here or the caller
    * sees us asleep and signals under the mutex. */
   pthread_mutex_lock(&p->sleep_mu);
   atomic_fetch_add(&p->n_sleeping, 1);
-  uint64_t g;
-  while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->shutdown))
+  uint64_t s;
+  while ((s = atomic_load(&p->state)) >> STATE_GEN_SHIFT == seen && !atomic_load(&p->shutdown))
     pthread_cond_wait(&p->wake, &p->sleep_mu);
   atomic_fetch_sub(&p->n_sleeping, 1);
   pthread_mutex_unlock(&p->sleep_mu);
-  return g;
+  return atomic_load(&p->shutdown) ? 0 : s;
 }
 
 static void *worker_main(void *arg) {
@@ -110,10 +105,22 @@ static void *worker_main(void *arg) {
    * here is generation 1 and must still be seen as new */
   uint64_t seen = 0;
   for (;;) {
-    uint64_t g = wait_for_job(p, seen);
-    if (g == seen) break; /* shutdown */
-    seen = g;
+    uint64_t s = wait_for_job(p, seen);
+    if (!s) break; /* shutdown */
+    /* join the job if it is still open; a failed CAS reloads s (maybe a newer job) */
+    bool joined = false;
+    for (;;) {
+      seen = s >> STATE_GEN_SHIFT;
+      if (s & STATE_CLOSED) break;
+      if (atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1, memory_order_acquire,
+                                                memory_order_acquire)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;
     run_tasks(p, w->index);
+    atomic_fetch_sub_explicit(&p->state, 1, memory_order_release);
   }
   return NULL;
 }
@@ -137,9 +144,8 @@ int trt_threadpool_create(const trt_alloc *al, int n_threads, trt_threadpool **o
   if (!p) return trt_error(err, TINYRT_ERR_NOMEM, "thread pool: out of memory");
   p->al = al;
   p->size = n_threads;
-  atomic_init(&p->claim, 0);
-  atomic_init(&p->done, 0);
-  atomic_init(&p->generation, 0);
+  atomic_init(&p->next_task, 0);
+  atomic_init(&p->state, STATE_CLOSED); /* generation 0, nothing to join */
   atomic_init(&p->n_sleeping, 0);
   atomic_init(&p->shutdown, 0);
   int rc = TINYRT_OK;
@@ -197,45 +203,6 @@ void trt_threadpool_destroy(trt_threadpool *p) {
 
 int trt_threadpool_size(const trt_threadpool *p) { return p ? p->size : 1; }
 
-/* Runs one job of at most MAX_JOB_TASKS tasks: fn(ctx, first + t, thread) for t < n. */
-typedef struct chunk_ctx {
-  trt_task_fn fn;
-  void *ctx;
-  int64_t first;
-} chunk_ctx;
-
-static void chunk_task(void *arg, int64_t t, int thread) {
-  const chunk_ctx *c = arg;
-  c->fn(c->ctx, c->first + t, thread);
-}
-
-static void run_job(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *ctx) {
-  p->fn = fn;
-  p->ctx = ctx;
-  p->job_seq++;
-  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-  uint64_t word = (uint64_t)(p->job_seq & 0xffff) << (2 * CLAIM_BITS) |
-                  (uint64_t)n_tasks << CLAIM_BITS;
-  atomic_store_explicit(&p->claim, word, memory_order_release);
-  atomic_fetch_add(&p->generation, 1); /* seq_cst: wakes the workers, pairs with n_sleeping */
-  if (atomic_load(&p->n_sleeping) > 0) {
-    pthread_mutex_lock(&p->sleep_mu);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->sleep_mu);
-  }
-  run_tasks(p, 0);
-  uint64_t start = 0;
-  for (unsigned spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < n_tasks;
-       spins++) {
-    CPU_RELAX();
-    if ((spins & 63) == 63) {
-      uint64_t now = trt_now_ns();
-      if (!start) start = now;
-      else if (now - start > WAIT_YIELD_NS) sched_yield();
-    }
-  }
-}
-
 void trt_parallel_for(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *ctx) {
   if (n_tasks <= 0) return;
   if (!p || p->size == 1 || n_tasks == 1) {
@@ -244,12 +211,30 @@ void trt_parallel_for(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *
     return;
   }
   pthread_mutex_lock(&p->job_mu);
-  if (n_tasks <= MAX_JOB_TASKS) {
-    run_job(p, n_tasks, fn, ctx);
-  } else {
-    for (int64_t first = 0; first < n_tasks; first += MAX_JOB_TASKS) {
-      chunk_ctx c = {fn, ctx, first};
-      run_job(p, TRT_MIN(MAX_JOB_TASKS, n_tasks - first), chunk_task, &c);
+  /* the previous job is closed with no worker inside: the fields are ours to write */
+  p->fn = fn;
+  p->ctx = ctx;
+  p->n_tasks = n_tasks;
+  atomic_store_explicit(&p->next_task, 0, memory_order_relaxed);
+  p->generation++;
+  /* seq_cst: publishes the job (release for the fields) and pairs with n_sleeping */
+  atomic_store(&p->state, p->generation << STATE_GEN_SHIFT);
+  if (atomic_load(&p->n_sleeping) > 0) {
+    pthread_mutex_lock(&p->sleep_mu);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->sleep_mu);
+  }
+  run_tasks(p, 0);
+  /* every task is taken: no one may join any more; wait for those who did */
+  atomic_fetch_or_explicit(&p->state, STATE_CLOSED, memory_order_acq_rel);
+  uint64_t start = 0;
+  for (unsigned spins = 0;
+       atomic_load_explicit(&p->state, memory_order_acquire) & STATE_COUNT; spins++) {
+    CPU_RELAX();
+    if ((spins & 63) == 63) {
+      uint64_t now = trt_now_ns();
+      if (!start) start = now;
+      else if (now - start > WAIT_YIELD_NS) sched_yield();
     }
   }
   pthread_mutex_unlock(&p->job_mu);

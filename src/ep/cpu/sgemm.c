@@ -55,13 +55,16 @@ size_t trt_sgemm_packed_size(trt_isa isa, int64_t k, int64_t n) {
 }
 
 /* Packs panels [p0, p1) of B (K x N logical) into dst (panel p at dst + p*K*nr). */
-static void pack_panels(int nr, const float *b, int64_t ldb, bool trans_b, int64_t k, int64_t n,
-                        float *dst, int64_t p0, int64_t p1) {
+static void pack_panels(const trt_sgemm_kernel *kern, const float *b, int64_t ldb, bool trans_b,
+                        int64_t k, int64_t n, float *dst, int64_t p0, int64_t p1) {
+  const int nr = kern->nr;
   for (int64_t p = p0; p < p1; p++) {
     float *d = dst + p * k * nr;
     int64_t j0 = p * nr;
     int w = n - j0 < nr ? (int)(n - j0) : nr;
-    if (!trans_b) {
+    if (trans_b && w == nr && kern->pack_bt_panel) {
+      kern->pack_bt_panel(b + j0 * ldb, ldb, k, d);
+    } else if (!trans_b) {
       for (int64_t kk = 0; kk < k; kk++) {
         memcpy(d + kk * nr, b + kk * ldb + j0, (size_t)w * sizeof(float));
         for (int j = w; j < nr; j++) d[kk * nr + j] = 0.0f;
@@ -144,8 +147,8 @@ int trt_sgemm_pack(trt_isa isa, const float *b, int64_t ldb, bool trans_b, int64
     if (ldb < (trans_b ? k : n))
       return trt_error(err, TINYRT_ERR_SHAPE, "sgemm pack: ldb %lld too small for %s B",
                        (long long)ldb, trans_b ? "[N,K]" : "[K,N]");
-    int nr = kernel_for(isa)->nr;
-    pack_panels(nr, b, ldb, trans_b, k, n, dst, 0, ceil_div(n, nr));
+    const trt_sgemm_kernel *kern = kernel_for(isa);
+    pack_panels(kern, b, ldb, trans_b, k, n, dst, 0, ceil_div(n, kern->nr));
   }
   out->isa = isa;
   out->k = k;
@@ -205,6 +208,16 @@ static void run_cols(const gemm_job *g, trt_sgemm_block *blk, int64_t i0, int64_
   }
 }
 
+/* Rows of the next block when `rest` rows remain. A block of few rows is slower per row than
+ * its size suggests: with fewer than ~4 rows the FMA chains are too few to hide the FMA latency.
+ * So a remainder of up to MR/2 rows is not left alone at the end but shared with the block
+ * before it (6 + 2 rows become 4 + 4). */
+static int block_rows(int mr, int64_t rest) {
+  if (rest >= 2 * mr || rest <= mr) return (int)TRT_MIN((int64_t)mr, rest);
+  if (rest - mr <= mr / 2) return (int)((rest + 1) / 2);
+  return mr;
+}
+
 static void gemm_task(void *ctx, int64_t task, int thread) {
   (void)thread;
   const gemm_job *g = ctx;
@@ -226,8 +239,8 @@ static void gemm_task(void *ctx, int64_t task, int thread) {
       blk.k = kk;
       blk.accumulate = pc > 0;
       blk.last = pc + kk == g->k;
-      for (int64_t ic = m0; ic < m1; ic += mr) {
-        blk.mr = (int)TRT_MIN((int64_t)mr, m1 - ic);
+      for (int64_t ic = m0; ic < m1; ic += blk.mr) {
+        blk.mr = block_rows(mr, m1 - ic);
         blk.a = g->a + ic * g->lda + pc;
         run_cols(g, &blk, ic, jc, jend, pc);
       }
@@ -324,7 +337,7 @@ size_t trt_sgemm_scratch_size(trt_isa isa, int64_t k, int64_t n, bool trans_b) {
 }
 
 typedef struct pack_job {
-  int nr;
+  const trt_sgemm_kernel *kern;
   const float *b;
   int64_t ldb, k, n;
   float *dst;
@@ -335,8 +348,8 @@ static void pack_task(void *ctx, int64_t task, int thread) {
   (void)thread;
   const pack_job *p = ctx;
   int64_t p0 = task * p->panels_per_task;
-  int64_t p1 = TRT_MIN(ceil_div(p->n, p->nr), p0 + p->panels_per_task);
-  pack_panels(p->nr, p->b, p->ldb, true, p->k, p->n, p->dst, p0, p1);
+  int64_t p1 = TRT_MIN(ceil_div(p->n, p->kern->nr), p0 + p->panels_per_task);
+  pack_panels(p->kern, p->b, p->ldb, true, p->k, p->n, p->dst, p0, p1);
 }
 
 int trt_sgemm(trt_threadpool *pool, trt_isa isa, int64_t m, int64_t n, int64_t k,
@@ -380,7 +393,7 @@ int trt_sgemm(trt_threadpool *pool, trt_isa isa, int64_t m, int64_t n, int64_t k
     /* nothing to pack: run_job handles K = 0 */
   } else if (trans_b) {
     /* packing is O(K N) against the product's O(M N K): worth spreading only when large */
-    pack_job pj = {nr, b, ldb, k, n, scratch, 0};
+    pack_job pj = {g.kern, b, ldb, k, n, scratch, 0};
     int64_t panels = ceil_div(n, nr);
     int64_t tasks = TRT_MIN(panels, (int64_t)trt_threadpool_size(pool));
     if ((double)k * (double)n < 32768.0) tasks = 1;
@@ -396,7 +409,7 @@ int trt_sgemm(trt_threadpool *pool, trt_isa isa, int64_t m, int64_t n, int64_t k
     g.panel_stride = nr;
     g.n_main = n - n % nr;
     if (n % nr) {
-      pack_panels(nr, b + g.n_main, ldb, false, k, n - g.n_main, scratch, 0, 1);
+      pack_panels(g.kern, b + g.n_main, ldb, false, k, n - g.n_main, scratch, 0, 1);
       g.edge = scratch;
     }
   }

@@ -46,4 +46,43 @@ static void avx2_block(const trt_sgemm_block *t) {
   }
 }
 
-const trt_sgemm_kernel trt_sgemm_kernel_avx2 = {TRT_ISA_AVX2, KMR, NR, avx2_block};
+/* 8 x 8 transposes: rows j0..j0+7 of the stored [N,K] B, columns kk..kk+7, become rows
+ * kk..kk+7 of the panel at columns j0..j0+7. */
+void trt_sgemm_pack_bt_avx2(int nr, const float *b, int64_t ldb, int64_t k, float *d) {
+  int64_t kk = 0;
+  for (; kk + 8 <= k; kk += 8) {
+    for (int j0 = 0; j0 < nr; j0 += 8) {
+      const float *s = b + j0 * ldb + kk;
+      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ldb);
+      __m256 r2 = _mm256_loadu_ps(s + 2 * ldb), r3 = _mm256_loadu_ps(s + 3 * ldb);
+      __m256 r4 = _mm256_loadu_ps(s + 4 * ldb), r5 = _mm256_loadu_ps(s + 5 * ldb);
+      __m256 r6 = _mm256_loadu_ps(s + 6 * ldb), r7 = _mm256_loadu_ps(s + 7 * ldb);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+      float *o = d + kk * nr + j0;
+      _mm256_storeu_ps(o + 0 * nr, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(o + 1 * nr, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(o + 2 * nr, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(o + 3 * nr, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(o + 4 * nr, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(o + 5 * nr, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(o + 6 * nr, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(o + 7 * nr, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  for (; kk < k; kk++)
+    for (int j = 0; j < nr; j++) d[kk * nr + j] = b[j * ldb + kk];
+}
+
+static void avx2_pack_bt_panel(const float *b, int64_t ldb, int64_t k, float *d) {
+  trt_sgemm_pack_bt_avx2(NR, b, ldb, k, d);
+}
+
+const trt_sgemm_kernel trt_sgemm_kernel_avx2 = {TRT_ISA_AVX2, KMR, NR, avx2_block,
+                                                avx2_pack_bt_panel};

@@ -1,6 +1,10 @@
 /* SGEMM micro-kernel for AVX-512: 12 x 32 blocks (24 accumulators, two B vectors and one
  * broadcast, leaving registers spare so the compiler never spills in the K loop). */
+/* tests/avx512_emulated.cmake builds this file with the intrinsics emulated (SIMDe, already
+ * included then), so that the AVX-512 code is checked on CPUs without AVX-512 */
+#ifndef TRT_AVX512_EMULATION_H
 #include <immintrin.h>
+#endif
 
 #include "ep/cpu/sgemm_kernel.h"
 #include "ep/cpu/vmath_avx512.h"
@@ -57,4 +61,9 @@ static void avx512_block(const trt_sgemm_block *t) {
   }
 }
 
-const trt_sgemm_kernel trt_sgemm_kernel_avx512 = {TRT_ISA_AVX512, KMR, NR, avx512_block};
+static void avx512_pack_bt_panel(const float *b, int64_t ldb, int64_t k, float *d) {
+  trt_sgemm_pack_bt_avx2(NR, b, ldb, k, d);
+}
+
+const trt_sgemm_kernel trt_sgemm_kernel_avx512 = {TRT_ISA_AVX512, KMR, NR, avx512_block,
+                                                  avx512_pack_bt_panel};

@@ -44,7 +44,15 @@ typedef struct trt_sgemm_kernel {
   trt_isa isa;
   int mr, nr;
   void (*block)(const trt_sgemm_block *blk);
+  /* Packs one full panel from a transposed B: rows b[j*ldb + 0..k) for j < nr become the
+   * panel's columns, d[kk*nr + j]. NULL: the driver's scalar loop. (Run-time packing of the
+   * keys in Q.K^T is on the attention path, so it gets a vector transpose.) */
+  void (*pack_bt_panel)(const float *b, int64_t ldb, int64_t k, float *d);
 } trt_sgemm_kernel;
+
+/* The AVX2 transposing pack, for panels of nr (a multiple of 8) columns; used by the AVX2 and
+ * AVX-512 kernels (an AVX-512 CPU has AVX2). */
+void trt_sgemm_pack_bt_avx2(int nr, const float *b, int64_t ldb, int64_t k, float *d);
 
 extern const trt_sgemm_kernel trt_sgemm_kernel_portable, trt_sgemm_kernel_avx2,
     trt_sgemm_kernel_avx512;

@@ -58,4 +58,5 @@ static void port_block(const trt_sgemm_block *t) {
   }
 }
 
-const trt_sgemm_kernel trt_sgemm_kernel_portable = {TRT_ISA_PORTABLE, PMR, PNR, port_block};
+const trt_sgemm_kernel trt_sgemm_kernel_portable = {TRT_ISA_PORTABLE, PMR, PNR, port_block,
+                                                    NULL};

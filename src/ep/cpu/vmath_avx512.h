@@ -3,7 +3,11 @@
 #ifndef TRT_VMATH_AVX512_H
 #define TRT_VMATH_AVX512_H
 
+/* tests/avx512_emulated.cmake builds this file with the intrinsics emulated (SIMDe, already
+ * included then), so that the AVX-512 code is checked on CPUs without AVX-512 */
+#ifndef TRT_AVX512_EMULATION_H
 #include <immintrin.h>
+#endif
 
 #define V __m512
 #define VM __mmask16
