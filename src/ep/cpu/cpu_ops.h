@@ -63,6 +63,9 @@ const trt_tensor *cpu_const(const trt_graph *g, int v);
 int cpu_pack_b(const cpu_impl *cpu, cpu_node_state *st, const trt_tensor *b, bool trans_b,
                const trt_tensor *bias, float bias_scale, tinyrt_error *err);
 
+/* Mean and 1/sqrt(variance + eps) of one row of n floats (LayerNorm's statistics). */
+void cpu_row_stats(const float *x, int64_t n, float eps, float *mean, float *rstd);
+
 /* Splits rows [0, rows) into tasks of at least min_rows and runs fn(ctx, first, count) on the
  * pool. Small jobs run on the caller's thread (a hand-off costs more than the work). */
 typedef void (*cpu_rows_fn)(void *ctx, int64_t first, int64_t count);

@@ -125,21 +125,9 @@ static void skip_ln_rows(void *ctx, int64_t first, int64_t count) {
     else
       for (int64_t i = 0; i < w; i++) y[i] = x[i] + s[i];
     if (j->sum) memcpy(j->sum + r * w, y, sizeof(float) * (size_t)w);
-    float acc[8] = {0};
-    int64_t i = 0;
-    for (; i + 8 <= w; i += 8)
-      for (int l = 0; l < 8; l++) acc[l] += y[i + l];
-    float total = 0;
-    for (int l = 0; l < 8; l++) total += acc[l];
-    for (; i < w; i++) total += y[i];
-    float mean = total / (float)w;
-    float q[8] = {0};
-    for (i = 0; i + 8 <= w; i += 8)
-      for (int l = 0; l < 8; l++) q[l] += (y[i + l] - mean) * (y[i + l] - mean);
-    float var = 0;
-    for (int l = 0; l < 8; l++) var += q[l];
-    for (; i < w; i++) var += (y[i] - mean) * (y[i] - mean);
-    float rstd = 1.0f / sqrtf(var / (float)w + j->eps);
+    float mean, rstd;
+    cpu_row_stats(y, w, j->eps, &mean, &rstd);
+    int64_t i;
     if (j->beta)
       for (i = 0; i < w; i++) y[i] = (y[i] - mean) * rstd * j->gamma[i] + j->beta[i];
     else

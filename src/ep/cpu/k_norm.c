@@ -5,7 +5,7 @@
 
 /* Mean and 1/sqrt(var + eps) of one row, two passes with 8 partial sums (vectorizable; the
  * reassociation error is far below the 1e-5 output tolerance for rows up to thousands wide). */
-static void row_stats(const float *x, int64_t n, float eps, float *mean_out, float *rstd_out) {
+void cpu_row_stats(const float *x, int64_t n, float eps, float *mean_out, float *rstd_out) {
   float s[8] = {0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -41,7 +41,7 @@ static void ln_rows(void *ctx, int64_t first, int64_t count) {
     const float *x = j->x + r * j->width;
     float *y = j->y + r * j->width;
     float mean, rstd;
-    row_stats(x, j->width, j->eps, &mean, &rstd);
+    cpu_row_stats(x, j->width, j->eps, &mean, &rstd);
     if (j->beta)
       for (int64_t i = 0; i < j->width; i++) y[i] = (x[i] - mean) * rstd * j->gamma[i] + j->beta[i];
     else
