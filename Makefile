@@ -19,10 +19,18 @@ build-test: deps
 	cmake --build build-test -j$(JOBS)
 
 run: build
-	./build/tinyrt run $(MODEL) --shape batch_size=1,sequence_length=128 --output-dir build/run-out
+	./build/tinyrt report $(MODEL) --html build/report.html
 
 test: build-test
 	cd build-test && ctest --output-on-failure -j$(JOBS)
+
+# tinyrt against ONNX Runtime (onnxruntime-node, installed into build/ort on first use); ~5 min.
+bench: build
+	bench/vs_onnxruntime
+
+# The serving targets (throughput with and without batching, p99, mixed-length equality, soak).
+bench-serve: build
+	bench/serve_bench.sh build/tinyrt $(MODEL)
 
 # SGEMM against oneDNN on one thread (needs libdnnl-dev), then own vector math against SLEEF.
 bench-gemm: deps

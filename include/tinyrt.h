@@ -144,6 +144,11 @@ int tinyrt_output_count(const tinyrt_session *s);
 int tinyrt_input_info(const tinyrt_session *s, int index, tinyrt_io_info *info);
 int tinyrt_output_info(const tinyrt_session *s, int index, tinyrt_io_info *info);
 
+/* For an integer input used as indices into a constant table (token ids into an embedding), the
+ * number of rows of the smallest such table: valid values are in [0, *bound). Returns
+ * TINYRT_ERR_ARGUMENT when the input indexes no constant table. */
+int tinyrt_input_index_bound(const tinyrt_session *s, int index, int64_t *bound);
+
 /* Runs the model.
  *
  * inputs: one tensor per graph input, matched by name (or by position when name is NULL).

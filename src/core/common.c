@@ -96,7 +96,7 @@ void trt_arena_init(trt_arena *ar, const trt_alloc *al) {
   ar->cap = 0;
 }
 
-void *trt_arena_alloc_aligned(trt_arena *ar, size_t size, size_t align) {
+void *trt_arena_alloc_uninit(trt_arena *ar, size_t size, size_t align) {
   if (align < 16) align = 16;
   if (align > TRT_ALIGN || (align & (align - 1))) return NULL;
   size_t start = (ar->used + align - 1) & ~(align - 1);
@@ -114,7 +114,12 @@ void *trt_arena_alloc_aligned(trt_arena *ar, size_t size, size_t align) {
   }
   char *p = (char *)ar->head + ARENA_HEADER + start;
   ar->used = start + size;
-  memset(p, 0, size);
+  return p;
+}
+
+void *trt_arena_alloc_aligned(trt_arena *ar, size_t size, size_t align) {
+  void *p = trt_arena_alloc_uninit(ar, size, align);
+  if (p) memset(p, 0, size);
   return p;
 }
 

@@ -55,6 +55,9 @@ typedef struct trt_arena {
 void trt_arena_init(trt_arena *ar, const trt_alloc *al);
 void *trt_arena_alloc(trt_arena *ar, size_t size);  /* 16-byte aligned, zeroed; NULL on failure */
 void *trt_arena_alloc_aligned(trt_arena *ar, size_t size, size_t align);
+/* Same, not zeroed: for memory about to be overwritten whole (a 15 MB weight copy should fault its
+ * pages in once, while copying, not twice). */
+void *trt_arena_alloc_uninit(trt_arena *ar, size_t size, size_t align);
 char *trt_arena_strndup(trt_arena *ar, const char *s, size_t n); /* NUL-terminates */
 char *trt_arena_strdup(trt_arena *ar, const char *s);
 void trt_arena_release(trt_arena *ar);

@@ -55,6 +55,7 @@ typedef struct trt_attr {
   const int64_t *ints;
   const char **strings;
   trt_tensor t;          /* TENSOR */
+  const trt_tensor *tensors; /* TENSORS: n entries */
 } trt_attr;
 
 typedef enum trt_value_kind {

@@ -32,9 +32,13 @@ typedef enum trt_op_id {
   TRT_OP_GATHER, TRT_OP_SHAPE, TRT_OP_SIZE, TRT_OP_UNSQUEEZE, TRT_OP_SQUEEZE, TRT_OP_CONCAT,
   TRT_OP_RESHAPE, TRT_OP_TRANSPOSE, TRT_OP_SLICE, TRT_OP_SPLIT, TRT_OP_EXPAND,
   TRT_OP_CONSTANT_OF_SHAPE, TRT_OP_CONSTANT, TRT_OP_RANGE,
-  /* fused ops made by the optimizer (domain "com.microsoft", ONNX Runtime's contrib names) */
+  /* fused ops made by the optimizer (src/ops/fused.c documents their semantics): Gelu, FastGelu,
+   * BiasGelu and SkipLayerNormalization are ONNX Runtime's contrib ops (domain "com.microsoft");
+   * FusedGemm (MatMul + bias + activation) and Attention are tinyrt's own (domain "tinyrt") */
   TRT_OP_GELU, TRT_OP_FAST_GELU, TRT_OP_BIAS_GELU, TRT_OP_SKIP_LAYER_NORM, TRT_OP_FUSED_GEMM,
   TRT_OP_ATTENTION,
+  /* padding removal (domain "tinyrt"): token-wise work on real tokens only */
+  TRT_OP_PACK_TOKENS, TRT_OP_UNPACK_TOKENS, TRT_OP_PACKED_ATTENTION,
   TRT_OP_COUNT
 } trt_op_id;
 
@@ -71,12 +75,14 @@ typedef size_t (*trt_scratch_fn)(const trt_kernel_ctx *k, const trt_tensor *in, 
 typedef struct trt_op_def {
   trt_op_id id;
   const char *name;         /* ONNX op_type */
-  const char *domain;       /* "" or "com.microsoft" */
+  const char *domain;       /* "", "com.microsoft" or "tinyrt" */
   int since_opset;          /* oldest opset of `domain` whose semantics are implemented */
   int min_inputs, max_inputs;
   int min_outputs, max_outputs;
   trt_infer_fn infer;
   trt_kernel_fn ref;        /* reference kernel */
+  trt_scratch_fn ref_scratch; /* scratch the reference kernel wants (NULL: none; the kernel must
+                                 still work without it, when called directly) */
 } trt_op_def;
 
 /* Group tables, one per file in src/ops/. */
@@ -90,6 +96,8 @@ extern const trt_op_def trt_ops_reduce[];
 extern const int trt_ops_reduce_count;
 extern const trt_op_def trt_ops_fused[];
 extern const int trt_ops_fused_count;
+extern const trt_op_def trt_ops_packed[];
+extern const int trt_ops_packed_count;
 
 /* Definition of op `id`, or NULL when no group defines it. */
 const trt_op_def *trt_op_get(int id);

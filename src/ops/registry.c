@@ -14,6 +14,7 @@ static const op_group groups[] = {
     {trt_ops_math, &trt_ops_math_count},
     {trt_ops_reduce, &trt_ops_reduce_count},
     {trt_ops_fused, &trt_ops_fused_count},
+    {trt_ops_packed, &trt_ops_packed_count},
 };
 
 const trt_op_def *trt_op_get(int id) {

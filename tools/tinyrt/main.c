@@ -6,6 +6,14 @@
 #include "tinyrt.h"
 
 static const cli_command commands[] = {
+    {"run", "run a model once and write its outputs as .npy", cmd_run},
+    {"bench", "measure latency and throughput at one or more shapes", cmd_bench},
+    {"inspect", "describe a model: I/O, architecture, graph, providers, partitions", cmd_inspect},
+    {"analyze", "where the time goes in a tinyrt or ONNX Runtime profile", cmd_analyze},
+    {"optimize", "write a static-shape copy of a model (--fix DIM=N,...)", cmd_optimize},
+    {"serve", "serve a model over HTTP (Open Inference Protocol v2), dynamic batching", cmd_serve},
+    {"loadgen", "load a running server: throughput and latency percentiles", cmd_loadgen},
+    {"report", "the whole performance report: inspect, bench, profile, analysis, advice", cmd_report},
     {NULL, NULL, NULL},
 };
 
