@@ -145,6 +145,9 @@ int trt_analysis_write_text_body(FILE *f, const trt_analysis *a, size_t top);
 /* The JSON object trt_analysis_write_json prints (a cJSON tree; the caller deletes it). NULL when
  * out of memory. */
 struct cJSON *trt_analysis_json(const trt_analysis *a, const char *source, size_t top);
+/* Prints j (may be NULL: out of memory) to f with a newline and deletes it; `what` names it in
+ * errors. */
+int trt_json_write(FILE *f, struct cJSON *j, const char *what, tinyrt_error *err);
 int trt_analysis_write_json(FILE *f, const trt_analysis *a, const char *source, size_t top,
                             tinyrt_error *err);
 int trt_analysis_write_html(const char *path, const trt_analysis *a, const char *source,

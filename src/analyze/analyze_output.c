@@ -305,17 +305,20 @@ cJSON *trt_analysis_json(const trt_analysis *a, const char *source, size_t top) 
   return j;
 }
 
-int trt_analysis_write_json(FILE *f, const trt_analysis *a, const char *source, size_t top,
-                            tinyrt_error *err) {
-  cJSON *j = trt_analysis_json(a, source, top);
+int trt_json_write(FILE *f, cJSON *j, const char *what, tinyrt_error *err) {
   char *txt = j ? cJSON_Print(j) : NULL;
   cJSON_Delete(j);
-  if (!txt) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory writing the JSON analysis");
+  if (!txt) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory writing the JSON %s", what);
   fputs(txt, f);
   fputc('\n', f);
   cJSON_free(txt);
-  if (ferror(f)) return trt_error(err, TINYRT_ERR_IO, "cannot write the JSON analysis");
+  if (ferror(f)) return trt_error(err, TINYRT_ERR_IO, "cannot write the JSON %s", what);
   return TINYRT_OK;
+}
+
+int trt_analysis_write_json(FILE *f, const trt_analysis *a, const char *source, size_t top,
+                            tinyrt_error *err) {
+  return trt_json_write(f, trt_analysis_json(a, source, top), "analysis", err);
 }
 
 /* ---- HTML ------------------------------------------------------------------------------------ */

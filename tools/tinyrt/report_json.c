@@ -160,13 +160,5 @@ static cJSON *report_json(const report *r) {
 }
 
 int report_write_json(FILE *f, const report *r, tinyrt_error *err) {
-  cJSON *j = report_json(r);
-  char *txt = j ? cJSON_Print(j) : NULL;
-  cJSON_Delete(j);
-  if (!txt) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory writing the JSON report");
-  fputs(txt, f);
-  fputc('\n', f);
-  cJSON_free(txt);
-  if (ferror(f)) return trt_error(err, TINYRT_ERR_IO, "cannot write the JSON report");
-  return TINYRT_OK;
+  return trt_json_write(f, report_json(r), "report", err);
 }

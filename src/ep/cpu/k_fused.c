@@ -240,6 +240,14 @@ static size_t attn_scratch(const trt_kernel_ctx *k, const trt_tensor *in, int n_
   return attn_shared_bytes(&g) + (size_t)trt_threadpool_size(k->pool) * attn_thread_bytes(st, &g);
 }
 
+static float mask_value(const trt_tensor *m, size_t i);
+
+/* The additive mask term of key i, as the exported graph computes it (see src/ops/fused.c). */
+static float mask_term(const trt_tensor *m, size_t i, bool where, float filter) {
+  float inv = 1.0f - mask_value(m, i);
+  return where ? (inv != 0.0f ? filter : inv) : inv * filter;
+}
+
 static float mask_value(const trt_tensor *m, size_t i) {
   switch (m->dtype) {
     case TINYRT_FLOAT: return ((const float *)m->data)[i];
@@ -368,11 +376,7 @@ static int attn_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tenso
     float *add = l.add + b * g.seq;
     int32_t n = 0;
     for (int64_t j = 0; j < g.seq; j++) {
-      float a = 0;
-      if (mask) {
-        float inv = 1.0f - mask_value(mask, (size_t)(b * g.seq + j));
-        a = where ? (inv != 0.0f ? filter : inv) : inv * filter;
-      }
+      float a = mask ? mask_term(mask, (size_t)(b * g.seq + j), where, filter) : 0.0f;
       if (a <= ATTN_SKIP_BELOW) continue;
       kept[n] = (int32_t)j;
       add[n] = a;
@@ -381,9 +385,8 @@ static int attn_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tenso
     }
     if (n == 0) { /* no key without mask: every key, as the unfused softmax has it */
       for (int64_t j = 0; j < g.seq; j++) {
-        float inv = 1.0f - mask_value(mask, (size_t)(b * g.seq + j));
         kept[j] = (int32_t)j;
-        add[j] = where ? (inv != 0.0f ? filter : inv) : inv * filter;
+        add[j] = mask_term(mask, (size_t)(b * g.seq + j), where, filter);
         any_add |= add[j] != 0.0f;
       }
       n = (int32_t)g.seq;
