@@ -34,14 +34,7 @@ static inline __attribute__((always_inline)) void KN(finish_row)(const trt_sgemm
       x0 = VADD(x0, VLOADU_M(t->bias + j, VMASK_FIRST(n < VLEN ? n : VLEN)));
       x1 = VADD(x1, VLOADU_M(t->bias + j + VLEN, VMASK_FIRST(n > VLEN ? n - VLEN : 0)));
     }
-    if (t->act == TRT_SGEMM_ACT_GELU_ERF) {
-      x0 = VGELU_ERF(x0);
-      x1 = VGELU_ERF(x1);
-    } else if (t->act == TRT_SGEMM_ACT_GELU_TANH) {
-      x0 = VGELU_TANH(x0);
-      x1 = VGELU_TANH(x1);
-    }
-    if (t->res) {
+    if (t->res && t->act == TRT_SGEMM_ACT_NONE) { /* else after the activation pass */
       const float *r = t->res + i * t->ldr + j;
       if (n == NR) {
         x0 = VADD(x0, VLOADU(r));
@@ -85,6 +78,29 @@ static inline __attribute__((always_inline)) void KN(finish_row)(const trt_sgemm
 #define KFINISH(i) \
   if (i < mr) KN(finish_row)(t, i, j, n, acc##i##_0, acc##i##_1);
 
+/* The activation (and then the residual) over a finished block of C, still in L1. A pass of
+ * its own rather than on the accumulators: the activation is a long dependency chain per
+ * vector, and here consecutive vectors are independent iterations that the core overlaps,
+ * where the 2 x mr accumulators would have to be done a row at a time for lack of registers. */
+static void KN(activate)(const trt_sgemm_block *t, int64_t j, int n) {
+  const bool erf = t->act == TRT_SGEMM_ACT_GELU_ERF;
+  for (int i = 0; i < t->mr; i++) {
+    float *c = t->c + i * t->ldc + j;
+    const float *r = t->res ? t->res + i * t->ldr + j : NULL;
+    for (int v = 0; v < NR; v += VLEN) {
+      int w = n - v < VLEN ? n - v : VLEN;
+      if (w <= 0) break;
+      V x = w == VLEN ? VLOADU(c + v) : VLOADU_M(c + v, VMASK_FIRST(w));
+      x = erf ? VGELU_ERF(x) : VGELU_TANH(x);
+      if (r) x = VADD(x, w == VLEN ? VLOADU(r + v) : VLOADU_M(r + v, VMASK_FIRST(w)));
+      if (w == VLEN)
+        VSTOREU(c + v, x);
+      else
+        VSTOREU_M(c + v, VMASK_FIRST(w), x);
+    }
+  }
+}
+
 static inline __attribute__((always_inline)) void KN(rows)(const trt_sgemm_block *t,
                                                            const int mr) {
   const int64_t K = t->k, lda = t->lda, ldb = t->ldb;
@@ -102,6 +118,7 @@ static inline __attribute__((always_inline)) void KN(rows)(const trt_sgemm_block
       a++;
     }
     KFOR_ROWS(KFINISH)
+    if (t->last && t->act != TRT_SGEMM_ACT_NONE) KN(activate)(t, j, n);
   }
 }
 
