@@ -99,3 +99,22 @@ foreach(ep ${TINYRT_TEST_EPS})
                          FIXTURES_REQUIRED variants LABELS model)
   endforeach()
 endforeach()
+
+# The cpu attention kernel schedules work by sequence when the batch has at least 2 rows per
+# thread and by head otherwise (src/ep/cpu/k_attention.c); the thread count picks the schedule,
+# so each padded case runs under both, with and without padding removal.
+foreach(threads 1 3)
+  foreach(case b4_s37_pad b8_s16_pad)
+    add_test(NAME model_bert_tiny_${case}_cpu_t${threads}
+             COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
+                     ${CMAKE_SOURCE_DIR}/models/bert-tiny ${case} 1e-5 --ep cpu
+                     --threads ${threads})
+    add_test(NAME model_bert_tiny_${case}_cpu_t${threads}_remove_padding
+             COMMAND ${RUN_CASE} $<TARGET_FILE:tinyrt_cli> ${CMAKE_SOURCE_DIR}
+                     ${CMAKE_SOURCE_DIR}/models/bert-tiny ${case} 1e-5 --ep cpu
+                     --threads ${threads} --remove-padding)
+    set_tests_properties(model_bert_tiny_${case}_cpu_t${threads}
+                         model_bert_tiny_${case}_cpu_t${threads}_remove_padding
+                         PROPERTIES LABELS model)
+  endforeach()
+endforeach()
