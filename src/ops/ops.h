@@ -39,6 +39,8 @@ typedef enum trt_op_id {
   TRT_OP_ATTENTION,
   /* padding removal (domain "tinyrt"): token-wise work on real tokens only */
   TRT_OP_PACK_TOKENS, TRT_OP_UNPACK_TOKENS, TRT_OP_PACKED_ATTENTION,
+  /* the BERT embedding block, fused (src/ops/embed.c; ONNX Runtime's contrib op) */
+  TRT_OP_EMBED_LAYER_NORM,
   TRT_OP_COUNT
 } trt_op_id;
 
@@ -98,6 +100,8 @@ extern const trt_op_def trt_ops_fused[];
 extern const int trt_ops_fused_count;
 extern const trt_op_def trt_ops_packed[];
 extern const int trt_ops_packed_count;
+extern const trt_op_def trt_ops_embed[];
+extern const int trt_ops_embed_count;
 
 /* Definition of op `id`, or NULL when no group defines it. */
 const trt_op_def *trt_op_get(int id);

@@ -15,6 +15,7 @@ static const op_group groups[] = {
     {trt_ops_reduce, &trt_ops_reduce_count},
     {trt_ops_fused, &trt_ops_fused_count},
     {trt_ops_packed, &trt_ops_packed_count},
+    {trt_ops_embed, &trt_ops_embed_count},
 };
 
 const trt_op_def *trt_op_get(int id) {

@@ -20,6 +20,7 @@ static const char *const rewrite_names[TRT_OPT_REWRITE_COUNT] = {
     [TRT_OPT_ATTENTION] = "attention",
     [TRT_OPT_GELU_TO_FAST] = "gelu_to_fast_gelu",
     [TRT_OPT_REMOVE_PADDING] = "remove_padding",
+    [TRT_OPT_EMBED_LAYER_NORM] = "embed_layer_norm",
 };
 
 const char *trt_opt_rewrite_name(int r) {
@@ -332,10 +333,13 @@ static void ctx_free(opt_ctx *c) {
 
 /* Level 2: each family sees the graph the previous one left. The order matters: Gelu before the
  * GEMM fusion (which absorbs it as an epilogue), attention before the GEMM fusion (which would
- * otherwise take the Q/K/V projections), LayerNorm before SkipLayerNorm. */
+ * otherwise take the Q/K/V projections), LayerNorm before the embeddings (whose last Add
+ * SkipLayerNorm would otherwise take when the position rows have the batch's shape) and both
+ * before SkipLayerNorm. */
 static int fuse(opt_ctx *c) {
   typedef int (*pass_fn)(opt_ctx *);
-  static const pass_fn passes[] = {opt_fuse_layer_norm, opt_fuse_gelu, opt_fuse_attention,
+  static const pass_fn passes[] = {opt_fuse_layer_norm, opt_fuse_embed_layer_norm,
+                                   opt_fuse_gelu, opt_fuse_attention,
                                    opt_fuse_matmul, opt_fuse_skip_layer_norm, opt_fuse_bias_gelu};
   for (size_t i = 0; i < TRT_ARRAY_LEN(passes); i++) {
     int rc = opt_build_uses(c);

@@ -492,6 +492,17 @@ void opt_infer_node(opt_ctx *c, int ni) {
       same_as(o, x);
       if (n->n_outputs > 3 && n->outputs[3] >= 0) same_as(&c->sh[n->outputs[3]], x);
       break;
+    case TRT_OP_EMBED_LAYER_NORM: { /* ids [B, S], word table [V, H] → [B, S, H] */
+      const opt_shape *w = n->n_inputs > 2 && n->inputs[2] >= 0 ? &c->sh[n->inputs[2]] : &none;
+      if (x->rank != 2 || w->rank != 2) break;
+      o->dtype = w->dtype;
+      o->rank = 3;
+      o->dims[0] = x->dims[0];
+      o->dims[1] = x->dims[1];
+      o->dims[2] = w->dims[1];
+      if (n->n_outputs > 2 && n->outputs[2] >= 0) same_as(&c->sh[n->outputs[2]], o);
+      break;
+    }
     case TRT_OP_NEG: case TRT_OP_IDENTITY:
       same_as(o, x);
       if (x->n_sv >= 0 && n->op == TRT_OP_IDENTITY) {
