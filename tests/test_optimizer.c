@@ -203,6 +203,7 @@ static void bert_counts(int *want, int layers, bool tanh_gelu, bool ln_pattern) 
   want[TRT_OPT_GEMM_BIAS] = 2 * layers; /* attention output and FFN output projections */
   want[TRT_OPT_ATTENTION] = layers;
   want[TRT_OPT_GELU_TO_FAST] = 0;
+  want[TRT_OPT_EMBED_LAYER_NORM] = 1;
 }
 
 /* The fused graph of a BERT export holds no trace of the decomposed patterns. */
@@ -212,7 +213,8 @@ static void check_fused_graph(const tinyrt_session *s, int layers, int heads, co
   CHECK_MSG(count_attr(s, TRT_OP_ATTENTION, "num_heads", NULL, heads) == layers,
             "%s: num_heads", what);
   CHECK(count_op(s, TRT_OP_SKIP_LAYER_NORM) == 2 * layers);
-  CHECK(count_op(s, TRT_OP_LAYER_NORM) == 1);
+  CHECK(count_op(s, TRT_OP_LAYER_NORM) == 0); /* the embeddings' became EmbedLayerNormalization */
+  CHECK(count_op(s, TRT_OP_EMBED_LAYER_NORM) == 1);
   CHECK(count_op(s, TRT_OP_FUSED_GEMM) == 3 * layers);
   static const int gone[] = {TRT_OP_SOFTMAX, TRT_OP_ERF, TRT_OP_REDUCE_MEAN, TRT_OP_POW,
                              TRT_OP_SQRT, TRT_OP_MATMUL, TRT_OP_RESHAPE, TRT_OP_TRANSPOSE,
@@ -258,10 +260,12 @@ static void test_shipped(void) {
   CHECK_EQ_INT(count_attr(s2, TRT_OP_FUSED_GEMM, "activation", "gelu", 0), 2);
   CHECK_EQ_INT(r2->ops_before[TRT_OP_MATMUL], 16);
   CHECK_EQ_INT(r2->ops_after[TRT_OP_ATTENTION], 2);
-  /* what is left: the embeddings (3 Gather, 2 Add, position-id Shape/Gather/Unsqueeze/Slice),
-   * 1 LayerNorm, per layer 1 Attention + 3 FusedGemm + 2 SkipLayerNorm, pooler Gather/Gemm/Tanh */
-  CHECK_EQ_INT(r2->nodes_after, 25);
-  CHECK_EQ_INT(s2->stats.n_nodes, 25);
+  /* what is left: the embeddings as one EmbedLayerNormalization (the position ids, 0..S-1, are
+   * its default: their Shape/Gather/Unsqueeze/Slice die), per layer 1 Attention + 3 FusedGemm +
+   * 2 SkipLayerNorm, pooler Gather/Gemm/Tanh */
+  CHECK_EQ_INT(r2->nodes_after, 16);
+  CHECK_EQ_INT(s2->stats.n_nodes, 16);
+  CHECK_EQ_INT(r2->ops_after[TRT_OP_SLICE], 0);
   CHECK_EQ_INT(s2->stats.n_parameters, 4385920);
   printf("  level 2: %d -> %d nodes in %.3f ms\n", r2->nodes_before, r2->nodes_after, r2->ms);
 
@@ -308,10 +312,10 @@ static void test_shipped_static(void) {
   check_counts(s2, want, "bert-tiny static");
   check_fused_graph(s2, 2, 2, "bert-tiny static");
   CHECK_EQ_INT(r2->ops_after[TRT_OP_SHAPE], 0);
-  /* the position ids, then their embedding rows, became constants */
+  /* the position ids, then their embedding rows, became constants: the embedding op's table */
   CHECK_EQ_INT(r2->ops_after[TRT_OP_SLICE], 0);
-  CHECK_EQ_INT(r2->ops_after[TRT_OP_GATHER], 3); /* word and token-type lookups, pooler token */
-  CHECK_EQ_INT(r2->nodes_after, 20);
+  CHECK_EQ_INT(r2->ops_after[TRT_OP_GATHER], 1); /* the pooler's token */
+  CHECK_EQ_INT(r2->nodes_after, 16);
   inputs in;
   make_inputs(3, 16, 30522, true, &in);
   check_same(s1, s0, &in, "bert-tiny static, level 1", 0);

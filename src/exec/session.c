@@ -293,6 +293,21 @@ int tinyrt_output_info(const tinyrt_session *s, int i, tinyrt_io_info *info) {
   return TINYRT_OK;
 }
 
+/* The constant table that input k of node n indexes along axis *axis, or -1. Gather's indices
+ * index its data; the fused embedding op's ids index their tables. */
+static int indexed_table(const trt_node *n, int k, int *axis) {
+  *axis = 0;
+  if (n->op == TRT_OP_GATHER) {
+    *axis = (int)trt_attr_int(n, "axis", 0);
+    return k == 1 ? n->inputs[0] : -1;
+  }
+  if (n->op == TRT_OP_EMBED_LAYER_NORM) {
+    int table = k == 0 ? 2 : k == 1 ? 4 : k == 8 ? 3 : -1; /* word, segment, position */
+    return table >= 0 && table < n->n_inputs ? n->inputs[table] : -1;
+  }
+  return -1;
+}
+
 int tinyrt_input_index_bound(const tinyrt_session *s, int index, int64_t *bound) {
   if (!s || !bound || index < 0 || index >= s->g.n_inputs) return TINYRT_ERR_ARGUMENT;
   const trt_graph *g = &s->g;
@@ -300,14 +315,17 @@ int tinyrt_input_index_bound(const tinyrt_session *s, int index, int64_t *bound)
   int64_t best = -1;
   for (int ni = 0; ni < g->n_nodes; ni++) {
     const trt_node *n = &g->nodes[ni];
-    if (n->dead || n->op != TRT_OP_GATHER || n->n_inputs < 2 || n->inputs[1] != v) continue;
-    const trt_value *data = &g->values[n->inputs[0]];
-    if (data->kind != TRT_VALUE_CONSTANT || data->constant.rank < 1) continue;
-    int axis = (int)trt_attr_int(n, "axis", 0);
-    if (axis < 0) axis += data->constant.rank;
-    if (axis < 0 || axis >= data->constant.rank) continue;
-    int64_t rows = data->constant.dims[axis];
-    if (best < 0 || rows < best) best = rows;
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_inputs; k++) {
+      int axis, table = n->inputs[k] == v ? indexed_table(n, k, &axis) : -1;
+      if (table < 0) continue;
+      const trt_value *data = &g->values[table];
+      if (data->kind != TRT_VALUE_CONSTANT || data->constant.rank < 1) continue;
+      if (axis < 0) axis += data->constant.rank;
+      if (axis < 0 || axis >= data->constant.rank) continue;
+      int64_t rows = data->constant.dims[axis];
+      if (best < 0 || rows < best) best = rows;
+    }
   }
   if (best < 0) return TINYRT_ERR_ARGUMENT;
   *bound = best;

@@ -50,6 +50,8 @@ extern const cpu_op cpu_ops_fused[];
 extern const int cpu_ops_fused_count;
 extern const cpu_op cpu_ops_attention[];
 extern const int cpu_ops_attention_count;
+extern const cpu_op cpu_ops_embed[];
+extern const int cpu_ops_embed_count;
 
 /* --- helpers for supports() --------------------------------------------------------------- */
 
