@@ -62,6 +62,17 @@ static int need_float(const trt_tensor *t, const char *what, int rank, int64_t h
 
 static int infer_embed(trt_infer_ctx *c, tinyrt_error *err) {
   const trt_tensor *in = c->in;
+  /* optional inputs sit between required ones: the op table can only require input 0 */
+  static const struct {
+    int index;
+    const char *name;
+  } required[] = {{TRT_EMBED_WORD, "word_embedding"},
+                  {TRT_EMBED_POSITION, "position_embedding"},
+                  {TRT_EMBED_GAMMA, "gamma"}};
+  for (size_t i = 0; i < TRT_ARRAY_LEN(required); i++)
+    if (!trt_embed_in(in, c->n_in, required[i].index))
+      return trt_error(err, TINYRT_ERR_MODEL, "input %d (%s) is missing", required[i].index,
+                       required[i].name);
   const trt_tensor *ids = &in[TRT_EMBED_IDS], *word = &in[TRT_EMBED_WORD];
   const trt_tensor *seg_ids = trt_embed_in(in, c->n_in, TRT_EMBED_SEGMENT_IDS);
   const trt_tensor *seg = trt_embed_in(in, c->n_in, TRT_EMBED_SEGMENT);
@@ -193,7 +204,7 @@ static int ref_embed(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tens
 }
 
 const trt_op_def trt_ops_embed[] = {
-    {TRT_OP_EMBED_LAYER_NORM, "EmbedLayerNormalization", "com.microsoft", 1, 6, 9, 1, 3,
+    {TRT_OP_EMBED_LAYER_NORM, "EmbedLayerNormalization", "com.microsoft", 1, 1, 9, 1, 3,
      infer_embed, ref_embed},
 };
 const int trt_ops_embed_count = (int)TRT_ARRAY_LEN(trt_ops_embed);

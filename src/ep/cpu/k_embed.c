@@ -70,11 +70,13 @@ static void embed_rows(void *ctx, int64_t first, int64_t count) {
   }
 }
 
+/* Ids of a type the kernel reads. A type inference left unknown (a position-id Slice whose
+ * probe sizes overran its buffer) is fine too: the op's inference checks it at run time. */
 static bool is_ids(const trt_graph *g, int v) {
   if (v < 0) return true; /* absent optional */
   const trt_value *val = &g->values[v];
   tinyrt_dtype dt = val->kind == TRT_VALUE_CONSTANT ? val->constant.dtype : val->dtype;
-  return dt == TINYRT_INT64 || dt == TINYRT_INT32;
+  return dt == TINYRT_INT64 || dt == TINYRT_INT32 || dt == TINYRT_UNDEFINED;
 }
 
 static bool embed_supports(const trt_graph *g, const trt_node *n) {
@@ -85,7 +87,8 @@ static bool embed_supports(const trt_graph *g, const trt_node *n) {
     if (k != TRT_EMBED_MASK && !(ids ? is_ids(g, n->inputs[k]) : cpu_is_float(g, n->inputs[k])))
       return false;
   }
-  return cpu_is_float(g, n->outputs[0]) && (n->n_outputs < 3 || cpu_is_float(g, n->outputs[2]));
+  /* the outputs are float by the op's definition, whatever type inference could tell */
+  return true;
 }
 
 static int embed_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
