@@ -109,16 +109,17 @@ static bool slice_positions(const opt_ctx *c, const leaf *l, trt_dim seq, const 
   if (sl < 0 || trt_graph_opset(c->g, c->g->nodes[sl].domain) < 10) return false;
   const trt_node *s = &c->g->nodes[sl];
   const trt_tensor *buf = opt_const(c, s->inputs[0]);
-  if (!buf || buf->rank != 2 || buf->dims[0] != 1 || buf->dims[1] < 2 || s->n_inputs < 3)
+  if (!buf || (buf->dtype != TINYRT_INT64 && buf->dtype != TINYRT_INT32) || buf->rank != 2 ||
+      buf->dims[0] != 1 || buf->dims[1] < 2 || s->n_inputs < 3 || s->inputs[2] < 0)
     return false;
   if (!const_ints_are(c, s->inputs[1], 0)) return false;
   const opt_shape *ends = &c->sh[s->inputs[2]];
   if (ends->n_sv != 1 || !opt_dim_eq(ends->sv[0], seq)) return false;
-  if (s->n_inputs > 3 && s->inputs[3] >= 0 && !const_ints_are(c, s->inputs[3], 1) &&
-      !const_ints_are(c, s->inputs[3], -1))
+  /* axes [1] (or [-1]): the default, axis 0, would slice the dim of size 1; steps 1 */
+  if (s->n_inputs < 4 ||
+      (!const_ints_are(c, s->inputs[3], 1) && !const_ints_are(c, s->inputs[3], -1)))
     return false;
   if (s->n_inputs > 4 && s->inputs[4] >= 0 && !const_ints_are(c, s->inputs[4], 1)) return false;
-  if (s->n_inputs <= 3 || s->inputs[3] < 0) return false; /* default axes: axis 0, of size 1 */
   p->table = l->table;
   /* 0, 1, ... K-1 with K >= the table's rows: for every S the graph runs with (S <= K, or the
    * Add fails), the positions are 0..S-1, and S > rows fails in both forms */
