@@ -67,6 +67,8 @@ static bool collect(const opt_ctx *c, int v, int reader, block *b) {
   l->gather = g;
   l->table = gn->inputs[0];
   l->ids = gn->inputs[1];
+  /* ids fixed at load, or sliced from a constant buffer: positions (a Slice of anything else
+   * fails to match as one later, and the block is left alone) */
   bool known = opt_const(c, l->ids) || opt_producer(c, l->ids, TRT_OP_SLICE) >= 0;
   l->kind = known ? LEAF_POS_GATHER : LEAF_TOKENS;
   return true;
@@ -75,8 +77,9 @@ static bool collect(const opt_ctx *c, int v, int reader, block *b) {
 /* The constant table of a Gather leaf: float [rows, h]. */
 static const trt_tensor *table_of(const opt_ctx *c, const leaf *l, int64_t h) {
   const trt_tensor *t = opt_const(c, l->table);
-  return t && t->dtype == TINYRT_FLOAT && t->rank == 2 && t->dims[1] == h && t->dims[0] > 0 ? t
-                                                                                           : NULL;
+  if (!t || t->dtype != TINYRT_FLOAT || t->rank != 2 || t->dims[1] != h || t->dims[0] < 1)
+    return NULL;
+  return t;
 }
 
 /* Element i of an integer constant is i, for every element. */
