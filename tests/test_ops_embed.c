@@ -37,7 +37,8 @@ static trt_tensor gather(trt_tensor table, trt_tensor ids) {
 static trt_tensor add(trt_tensor a, trt_tensor b) {
   trt_tensor in[2] = {a, b};
   trt_tensor y = run_ref(TRT_OP_ADD, 14, in, 2, 0);
-  free(a.data); /* a is always an intermediate here */
+  free(a.data); /* both are intermediates here */
+  free(b.data);
   return y;
 }
 
