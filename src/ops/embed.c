@@ -11,7 +11,8 @@
  *              2 embedding_sum [B, S, H]      (optional)
  *     attribute epsilon (default 1e-12)
  *
- *   For token (b, s), with pos = position_ids[b or 0, s] when given and s otherwise:
+ *   For token (b, s), with pos = position_ids[b or 0, s] when given and s otherwise (S must then
+ *   not exceed P):
  *     e = (word[input_ids[b,s]] + segment[segment_ids[b,s]]) + position[pos]   (float32 adds)
  *     output[b,s] = (e - mean(e)) / sqrt(var(e) + epsilon) · γ (+ β),  embedding_sum[b,s] = e
  *
@@ -22,7 +23,8 @@
  *
  * The reference kernel adds in the order above, which is the HF export's ((word + token_type) +
  * position), and normalizes like LayerNormalization's reference kernel (two passes in double),
- * so that on the ref EP the fused node reproduces the unfused graph exactly. */
+ * so that on the ref EP the fused node reproduces the unfused graph exactly. The fusion
+ * (src/opt/fuse_embed.c) gives neither mask nor mask_index. */
 #include <math.h>
 #include <string.h>
 
@@ -79,7 +81,8 @@ static int infer_embed(trt_infer_ctx *c, tinyrt_error *err) {
   const trt_tensor *beta = trt_embed_in(in, c->n_in, TRT_EMBED_BETA);
   const trt_tensor *pos_ids = trt_embed_in(in, c->n_in, TRT_EMBED_POSITION_IDS);
   int rc;
-  if ((rc = need_ids(ids, "input_ids", err)) || (rc = need_float(word, "word_embedding", 2, -1, err)))
+  if ((rc = need_ids(ids, "input_ids", err)) ||
+      (rc = need_float(word, "word_embedding", 2, -1, err)))
     return rc;
   int64_t b = ids->dims[0], s = ids->dims[1], h = word->dims[1];
   if ((rc = need_float(&in[TRT_EMBED_POSITION], "position_embedding", 2, h, err)) ||

@@ -20,7 +20,7 @@ typedef enum trt_opt_rewrite {
   TRT_OPT_ATTENTION,       /* level 2: the self-attention block → Attention */
   TRT_OPT_GELU_TO_FAST,    /* fast_gelu option: erf GELU rewritten to the tanh approximation */
   TRT_OPT_REMOVE_PADDING,  /* remove_padding option: token-wise work on packed real tokens */
-  TRT_OPT_EMBED_LAYER_NORM, /* level 2: Gathers + Adds + LayerNormalization → EmbedLayerNormalization */
+  TRT_OPT_EMBED_LAYER_NORM, /* level 2: the embedding block → EmbedLayerNormalization */
   TRT_OPT_REWRITE_COUNT
 } trt_opt_rewrite;
 
