@@ -48,6 +48,8 @@ extern const cpu_op cpu_ops_act[];
 extern const int cpu_ops_act_count;
 extern const cpu_op cpu_ops_fused[];
 extern const int cpu_ops_fused_count;
+extern const cpu_op cpu_ops_gemm_ln[];
+extern const int cpu_ops_gemm_ln_count;
 
 /* --- helpers for supports() --------------------------------------------------------------- */
 
