@@ -10,30 +10,33 @@
 #include "ep/cpu/cpu_ops.h"
 #include "ep/cpu/gemm_ln.h"
 
-static void ln_row_portable(float *y, const float *gamma, const float *beta, int64_t n,
-                            float eps) {
-  float mean, rstd;
-  cpu_row_stats(y, n, eps, &mean, &rstd);
-  if (beta)
-    for (int64_t i = 0; i < n; i++) y[i] = (y[i] - mean) * rstd * gamma[i] + beta[i];
-  else
-    for (int64_t i = 0; i < n; i++) y[i] = (y[i] - mean) * rstd * gamma[i];
+static void ln_rows_portable(float *y, int64_t ldy, int64_t rows, const float *gamma,
+                             const float *beta, int64_t n, float eps) {
+  for (int64_t r = 0; r < rows; r++, y += ldy) {
+    float mean, rstd;
+    cpu_row_stats(y, n, eps, &mean, &rstd);
+    if (beta)
+      for (int64_t i = 0; i < n; i++) y[i] = (y[i] - mean) * rstd * gamma[i] + beta[i];
+    else
+      for (int64_t i = 0; i < n; i++) y[i] = (y[i] - mean) * rstd * gamma[i];
+  }
 }
 
-static trt_ln_row_fn ln_row_for(trt_isa isa) {
-  return isa == TRT_ISA_PORTABLE ? ln_row_portable : trt_ln_row_avx2;
+static trt_ln_rows_fn ln_rows_for(trt_isa isa) {
+  return isa == TRT_ISA_PORTABLE ? ln_rows_portable : trt_ln_rows_avx2;
 }
 
 typedef struct gemm_ln_job {
-  trt_ln_row_fn norm;
+  trt_ln_rows_fn norm;
   const float *skip, *gamma, *beta, *skip_bias;
   float *sum; /* the pre-normalization sum (output 1), or NULL */
   int64_t n;
   float eps;
 } gemm_ln_job;
 
-/* The row post-op: rows [i0, i1) of Y hold A·B + bias (+ skip). Each row on its own, so the
- * grouping of rows into calls (which follows the thread count) does not change results. */
+/* The row post-op: rows [i0, i1) of Y hold A·B + bias (+ skip). Each row is computed on its
+ * own, so the grouping of rows into calls (which follows the thread count) does not change
+ * results. */
 static void gemm_ln_rows(void *ctx, int64_t i0, int64_t i1, float *c, int64_t ldc) {
   const gemm_ln_job *j = ctx;
   const int64_t n = j->n;
@@ -44,8 +47,8 @@ static void gemm_ln_rows(void *ctx, int64_t i0, int64_t i1, float *c, int64_t ld
       for (int64_t i = 0; i < n; i++) y[i] = (y[i] + b[i]) + s[i];
     }
     if (j->sum) memcpy(j->sum + r * n, y, sizeof(float) * (size_t)n);
-    j->norm(y, j->gamma, j->beta, n, j->eps);
   }
+  j->norm(c, ldc, i1 - i0, j->gamma, j->beta, n, j->eps);
 }
 
 static const float *present_data(const trt_tensor *in, int n_in, int i) {
@@ -65,7 +68,7 @@ static int gemm_ln_run(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_te
   if (n == 0) return TINYRT_OK;
   int64_t m = (int64_t)(kd ? trt_tensor_numel(&in[0]) / (size_t)kd
                            : trt_tensor_numel(&out[0]) / (size_t)n);
-  gemm_ln_job j = {ln_row_for(st->cpu->isa),
+  gemm_ln_job j = {ln_rows_for(st->cpu->isa),
                    in[3].data,
                    in[4].data,
                    present_data(in, n_in, 5),

@@ -222,16 +222,21 @@ static int block_rows(int mr, int64_t rest) {
   return mr;
 }
 
-/* Rows [r0, r1) of the next block: its A slice and its C row segments are requested now so
- * that they arrive while this block computes (for a large M they come from L3 or memory, and
- * the hardware prefetcher does not start on 2 x MR short streams soon enough). */
+/* Rows [r0, r1) of the next block: its A slice and its C row segments (and residual ones, read
+ * with the last K slice) are requested now so that they arrive while this block computes (for a
+ * large M they come from L3 or memory, and the hardware prefetcher does not start on 2 x MR
+ * short streams soon enough). */
 static void prefetch_next(const gemm_job *g, int64_t r0, int64_t r1, int64_t pc, int64_t kk,
                           int64_t j0, int64_t j1) {
+  const bool res = g->res && pc + kk == g->k;
   for (int64_t r = r0; r < r1; r++) {
     const char *a = (const char *)(g->a + r * g->lda + pc);
     for (int64_t off = 0; off < kk * 4; off += 64) __builtin_prefetch(a + off, 0, 3);
     const char *c = (const char *)(g->c + r * g->ldc + j0);
     for (int64_t off = 0; off < (j1 - j0) * 4; off += 64) __builtin_prefetch(c + off, 1, 3);
+    if (!res) continue;
+    const char *rr = (const char *)(g->res + r * g->ldr + j0);
+    for (int64_t off = 0; off < (j1 - j0) * 4; off += 64) __builtin_prefetch(rr + off, 0, 3);
   }
 }
 
