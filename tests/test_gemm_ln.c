@@ -9,8 +9,8 @@
  * D = max_j |s_j - mean| and var the exact statistics: s_j - mean is off by at most
  * δd = 2E + 2uD, the variance by at most 2Dδd + 2nu·var (n float additions), so rstd by a
  * relative (2Dδd + 2nu·var) / (2(var + eps)) + 2u, and y_j by
- * |γ_j| (rstd δd + D rstd δrstd) + 4u (|y_j| + |β_j|). A wrong or missing term is O(1) in y: far
- * above it. Thread counts must agree bit for bit. */
+ * |γ_j| (rstd δd + D rstd δrstd) + 4u (|y_j| + |β_j|). A wrong or missing term is O(1) in y:
+ * far above it. Thread counts must agree bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

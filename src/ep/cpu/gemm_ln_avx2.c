@@ -16,6 +16,12 @@ static inline __m256 lanes_total(__m256 v) {
   return _mm256_add_ps(v, _mm256_shuffle_ps(v, v, 0xb1));
 }
 
+/* 1 / sqrt(total / n + eps) from the squares' partial sums q, in every lane. */
+static inline __m256 inv_std(__m256 q, __m256 vn, __m256 veps) {
+  __m256 var = _mm256_div_ps(lanes_total(q), vn);
+  return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_sqrt_ps(_mm256_add_ps(var, veps)));
+}
+
 /* The first w lanes of 8 (0 <= w <= 8). */
 static inline __m256i first_lanes(int64_t w) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -81,17 +87,14 @@ static inline __attribute__((always_inline)) void ln_group(float *y0, float *y1,
       b1 = _mm256_fmadd_ps(e, e, b1);
     }
   }
-  const __m256 veps = _mm256_set1_ps(eps), one = _mm256_set1_ps(1.0f);
-  const __m256 r0 = _mm256_div_ps(
-      one, _mm256_sqrt_ps(_mm256_add_ps(_mm256_div_ps(lanes_total(_mm256_add_ps(a0, a1)), vn), veps)));
-  const __m256 r1 =
-      two ? _mm256_div_ps(one, _mm256_sqrt_ps(_mm256_add_ps(
-                                   _mm256_div_ps(lanes_total(_mm256_add_ps(b0, b1)), vn), veps)))
-          : r0;
+  const __m256 veps = _mm256_set1_ps(eps);
+  const __m256 r0 = inv_std(_mm256_add_ps(a0, a1), vn, veps);
+  const __m256 r1 = two ? inv_std(_mm256_add_ps(b0, b1), vn, veps) : r0;
 
   /* without beta: + 0, which changes nothing but the sign of a zero */
   for (i = 0; i < n8; i += 8) {
-    __m256 g = _mm256_loadu_ps(gamma + i), bt = beta ? _mm256_loadu_ps(beta + i) : _mm256_setzero_ps();
+    __m256 g = _mm256_loadu_ps(gamma + i);
+    __m256 bt = beta ? _mm256_loadu_ps(beta + i) : _mm256_setzero_ps();
     __m256 x = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(y0 + i), m0), r0);
     _mm256_storeu_ps(y0 + i, _mm256_fmadd_ps(x, g, bt));
     if (two) {
