@@ -364,9 +364,9 @@ static void test_row_post_op(trt_isa isa, const pools *pl) {
   check_rows(isa, pl, 0, 8, 8, true, &r);
   check_rows(isa, pl, 3, 512, 64, true, &r);   /* few rows: tasks still own whole rows */
 #ifndef TRT_TEST_EMULATED_AVX512
-  check_rows(isa, pl, 300, 128, 512, true, &r); /* the model's attention-output shape */
-  check_rows(isa, pl, 61, 128, 1100, true, &r); /* K in slices: after the last one */
-  check_rows(isa, pl, 50, 600, 1100, false, &r); /* several column blocks: after each task */
+  check_rows(isa, pl, 120, 128, 512, true, &r); /* the model's FFN-output width and depth */
+  check_rows(isa, pl, 25, 128, 1100, true, &r); /* K in slices: after the last one */
+  check_rows(isa, pl, 20, 600, 1100, false, &r); /* several column blocks: after each task */
 #else
   check_rows(isa, pl, 25, 40, 700, true, &r);
 #endif
