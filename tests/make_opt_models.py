@@ -42,7 +42,7 @@ class G:
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], **attrs))
         return out
 
-    def save(self, path, y, opset=14, x_shape=(2, 3, H)):
+    def save(self, path, y, opset=14, x_shape=(2, 3, H), ms_domain=False):
         outs = [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)]
         outs += [helper.make_tensor_value_info(v, TensorProto.FLOAT, None) for v in self.extra_outputs]
         graph = helper.make_graph(
@@ -50,7 +50,10 @@ class G:
             outs, self.inits)
         # name the first output y
         graph.output[0].name = y
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        opsets = [helper.make_opsetid("", opset)]
+        if ms_domain:
+            opsets.append(helper.make_opsetid("com.microsoft", 1))
+        model = helper.make_model(graph, opset_imports=opsets)
         model.ir_version = 7
         onnx.save(model, path)
 
@@ -104,6 +107,56 @@ def build(out):
     r = g.op("Add", h, g.op("Relu", "x"))
     y, _ = layer_norm(g, r)
     g.save(f"{out}/skip_ln.onnx", y)
+
+    # GemmSkipLayerNorm: the projection is the residual Add's second operand (SkipLayerNorm's
+    # skip; swapped, as input + skip is skip + input)
+    g = G()
+    h = g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H)))
+    y, _ = layer_norm(g, g.op("Add", g.op("Relu", "x"), h))
+    g.save(f"{out}/gemm_skip_ln_swapped.onnx", y)
+
+    # a second bias after the projection's: SkipLayerNorm's bias, kept by GemmSkipLayerNorm
+    g = G()
+    h = g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H)))
+    y, _ = layer_norm(g, g.op("Add", g.op("Add", h, g.const(w(H))), g.op("Relu", "x")))
+    g.save(f"{out}/gemm_skip_ln_bias.onnx", y)
+
+    # the projection as skip of a SkipLayerNorm with a bias on the other side: no twin, no fusion
+    g = G()
+    h = g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H)))
+    y, _ = layer_norm(g, g.op("Add", g.op("Add", g.op("Relu", "x"), g.const(w(H))), h))
+    g.save(f"{out}/gemm_skip_ln_bias_on_skip.onnx", y)
+
+    # the projection read twice: no fusion
+    g = G()
+    h = g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H)))
+    y, _ = layer_norm(g, g.op("Add", h, g.op("Relu", "x")))
+    g.save(f"{out}/gemm_skip_ln_shared.onnx", g.op("Add", y, h))
+
+    # the projection is a graph output: no fusion
+    g = G()
+    h = g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H)))
+    y, _ = layer_norm(g, g.op("Add", h, g.op("Relu", "x")))
+    g.extra_outputs.append(h)
+    g.save(f"{out}/gemm_skip_ln_output.onnx", y)
+
+    # a GELU epilogue: no fusion
+    g = G()
+    h = gelu(g, g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H))))
+    y, _ = layer_norm(g, g.op("Add", h, g.op("Relu", "x")))
+    g.save(f"{out}/gemm_skip_ln_gelu.onnx", y)
+
+    # ONNX Runtime's SkipLayerNormalization as exported, its sum (output 3) also a graph output:
+    # the sum becomes GemmSkipLayerNorm's second output
+    g = G()
+    h = g.op("Add", g.op("MatMul", "x", g.const(w(H, H))), g.const(w(H)))
+    y, s = g.name("skip_ln"), g.name("sum")
+    g.nodes.append(helper.make_node(
+        "SkipLayerNormalization", [h, g.op("Relu", "x"), g.const(1 + 0.1 * rng.randn(H)),
+                                   g.const(0.1 * rng.randn(H))], [y, "", "", s],
+        domain="com.microsoft", epsilon=1e-5))
+    g.extra_outputs.append(s)
+    g.save(f"{out}/gemm_skip_ln_sum.onnx", y, ms_domain=True)
 
     # Add(Add(input, bias), skip) where the input is no MatMul: the bias goes into SkipLayerNorm
     g = G()

@@ -270,6 +270,91 @@ static void test_fused_gemm(void) {
   CHECK(opt_infer(&r, bad_bias, 3, 1) == TINYRT_ERR_SHAPE);
 }
 
+/* --- GemmSkipLayerNorm ----------------------------------------------------------------------- */
+
+/* Against FusedGemm (activation none) followed by SkipLayerNormalization, both run by their
+ * reference kernels: the fused reference evaluates the same operations in the same order, so the
+ * results and the pre-normalization sum must be equal bit for bit. */
+static void test_gemm_skip_layer_norm(void) {
+  enum { M = 6, K = 20, N = 12 };
+  static float a[M * K], w[K * N], bias[N], skip[M * N], gamma[N], beta[N], sbias[N];
+  fill(a, M * K, -1, 1);
+  fill(w, K * N, -1, 1);
+  fill(bias, N, -1, 1);
+  fill(skip, M * N, -2, 2);
+  fill(gamma, N, 0.5f, 1.5f);
+  fill(beta, N, -0.5f, 0.5f);
+  fill(sbias, N, -0.5f, 0.5f);
+  trt_tensor ta = opt_tensor(TINYRT_FLOAT, 3, DIMS(2, 3, K), a);
+  trt_tensor tw = opt_tensor(TINYRT_FLOAT, 2, DIMS(K, N), w);
+  trt_tensor tb = opt_tensor(TINYRT_FLOAT, 1, DIMS(N), bias);
+  trt_tensor ts = opt_tensor(TINYRT_FLOAT, 3, DIMS(2, 3, N), skip);
+  trt_tensor tg = opt_tensor(TINYRT_FLOAT, 1, DIMS(N), gamma);
+  trt_tensor tbeta = opt_tensor(TINYRT_FLOAT, 1, DIMS(N), beta);
+  trt_tensor tsb = opt_tensor(TINYRT_FLOAT, 1, DIMS(N), sbias);
+  const float eps = 1e-5f;
+  /* bit 0: GEMM bias, bit 1: beta, bit 2: skip bias, bit 3: the sum as a second output */
+  for (int v = 0; v < 16; v++) {
+    bool has_bias = v & 1, has_beta = v & 2, has_sbias = v & 4, want_sum = v & 8;
+    op_run r;
+    opt_init(&r, TRT_OP_FUSED_GEMM, 1);
+    set_act(&r, "none");
+    trt_tensor gin[3] = {ta, tw, tb};
+    trt_tensor gemm = run_fused(TRT_OP_FUSED_GEMM, gin, has_bias ? 3 : 2, &r);
+    op_run rl;
+    opt_init(&rl, TRT_OP_SKIP_LAYER_NORM, 1);
+    opt_attr_float(&rl, "epsilon", eps);
+    trt_tensor lin[5] = {gemm, ts, tg, has_beta ? tbeta : opt_absent(), has_sbias ? tsb : opt_absent()};
+    int louts[4] = {0, -1, -1, 1};
+    rl.node.outputs = louts;
+    CHECK(opt_run(&rl, lin, 5, 4) == TINYRT_OK);
+
+    op_run rf;
+    opt_init(&rf, TRT_OP_GEMM_SKIP_LAYER_NORM, 1);
+    opt_attr_float(&rf, "epsilon", eps);
+    trt_tensor fin[7] = {ta, tw, has_bias ? tb : opt_absent(), ts, tg,
+                         has_beta ? tbeta : opt_absent(), has_sbias ? tsb : opt_absent()};
+    int n_in = has_sbias ? 7 : has_beta ? 6 : 5;
+    int fouts[2] = {0, 1};
+    rf.node.outputs = fouts;
+    int rc = opt_run(&rf, fin, n_in, want_sum ? 2 : 1);
+    CHECK_MSG(rc == TINYRT_OK, "variant %d: %s", v, rf.err.message);
+    if (rc == TINYRT_OK) {
+      CHECK_SHAPE(&rf.out[0], 3, DIMS(2, 3, N));
+      CHECK_F32(rf.out[0].data, rl.out[0].data, M * N, 0);
+      if (want_sum) {
+        CHECK_SHAPE(&rf.out[1], 3, DIMS(2, 3, N));
+        CHECK_F32(rf.out[1].data, rl.out[3].data, M * N, 0);
+      }
+    }
+    opt_free(&rf);
+    opt_free(&rl);
+    opt_free(&r);
+  }
+
+  op_run r;
+  opt_init(&r, TRT_OP_GEMM_SKIP_LAYER_NORM, 1);
+  trt_tensor bad_skip[5] = {ta, tw, tb, opt_tensor(TINYRT_FLOAT, 2, DIMS(M, N), skip), tg};
+  CHECK(opt_infer(&r, bad_skip, 5, 1) == TINYRT_ERR_SHAPE);
+  CHECK_STR_CONTAINS(r.err.message, "skip");
+  trt_tensor bad_gamma[5] = {ta, tw, tb, ts, opt_tensor(TINYRT_FLOAT, 1, DIMS(N - 1), gamma)};
+  CHECK(opt_infer(&r, bad_gamma, 5, 1) == TINYRT_ERR_SHAPE);
+  CHECK_STR_CONTAINS(r.err.message, "gamma");
+  trt_tensor bad_sbias[7] = {ta, tw, tb, ts, tg, tbeta, opt_tensor(TINYRT_FLOAT, 1, DIMS(2), sbias)};
+  CHECK(opt_infer(&r, bad_sbias, 7, 1) == TINYRT_ERR_SHAPE);
+  CHECK_STR_CONTAINS(r.err.message, "skip_bias");
+  trt_tensor bad_k[5] = {opt_tensor(TINYRT_FLOAT, 2, DIMS(M, K - 1), a), tw, tb, ts, tg};
+  CHECK(opt_infer(&r, bad_k, 5, 1) == TINYRT_ERR_SHAPE);
+  CHECK_STR_CONTAINS(r.err.message, "B's rows");
+  trt_tensor bad_bias[5] = {ta, tw, opt_tensor(TINYRT_FLOAT, 1, DIMS(N + 1), bias), ts, tg};
+  CHECK(opt_infer(&r, bad_bias, 5, 1) == TINYRT_ERR_SHAPE);
+  CHECK_STR_CONTAINS(r.err.message, "bias");
+  int64_t ints[M * N] = {0};
+  trt_tensor int_skip[5] = {ta, tw, tb, opt_tensor(TINYRT_INT64, 3, DIMS(2, 3, N), ints), tg};
+  CHECK(opt_infer(&r, int_skip, 5, 1) == TINYRT_ERR_UNSUPPORTED);
+  CHECK(trt_op_find("tinyrt", "GemmSkipLayerNorm") == trt_op_get(TRT_OP_GEMM_SKIP_LAYER_NORM));
+}
+
 /* --- Attention -------------------------------------------------------------------------------- */
 
 typedef struct attn_case {
@@ -435,6 +520,7 @@ int main(void) {
   test_gelu();
   test_skip_layer_norm();
   test_fused_gemm();
+  test_gemm_skip_layer_norm();
   test_attention();
   return test_finish();
 }

@@ -202,6 +202,7 @@ static void bert_counts(int *want, int layers, bool tanh_gelu, bool ln_pattern) 
   want[TRT_OPT_GEMM_GELU] = layers;
   want[TRT_OPT_GEMM_BIAS] = 2 * layers; /* attention output and FFN output projections */
   want[TRT_OPT_ATTENTION] = layers;
+  want[TRT_OPT_GEMM_SKIP_LAYER_NORM] = 2 * layers; /* each of those into its SkipLayerNorm */
   want[TRT_OPT_GELU_TO_FAST] = 0;
   want[TRT_OPT_EMBED_LAYER_NORM] = 1;
 }
@@ -212,10 +213,11 @@ static void check_fused_graph(const tinyrt_session *s, int layers, int heads, co
             count_op(s, TRT_OP_ATTENTION));
   CHECK_MSG(count_attr(s, TRT_OP_ATTENTION, "num_heads", NULL, heads) == layers,
             "%s: num_heads", what);
-  CHECK(count_op(s, TRT_OP_SKIP_LAYER_NORM) == 2 * layers);
+  CHECK(count_op(s, TRT_OP_GEMM_SKIP_LAYER_NORM) == 2 * layers);
+  CHECK(count_op(s, TRT_OP_SKIP_LAYER_NORM) == 0);
   CHECK(count_op(s, TRT_OP_LAYER_NORM) == 0); /* the embeddings' became EmbedLayerNormalization */
   CHECK(count_op(s, TRT_OP_EMBED_LAYER_NORM) == 1);
-  CHECK(count_op(s, TRT_OP_FUSED_GEMM) == 3 * layers);
+  CHECK(count_op(s, TRT_OP_FUSED_GEMM) == layers); /* the FFN's first, with GELU */
   static const int gone[] = {TRT_OP_SOFTMAX, TRT_OP_ERF, TRT_OP_REDUCE_MEAN, TRT_OP_POW,
                              TRT_OP_SQRT, TRT_OP_MATMUL, TRT_OP_RESHAPE, TRT_OP_TRANSPOSE,
                              TRT_OP_CONSTANT, TRT_OP_DIV, TRT_OP_CAST, TRT_OP_WHERE,
@@ -251,7 +253,8 @@ static void test_shipped(void) {
   CHECK_EQ_INT(r1->count[TRT_OPT_ATTENTION], 0);
   CHECK_EQ_INT(r1->ops_after[TRT_OP_REDUCE_MEAN], 10);
   /* level 2: 5 LayerNorm → 4 SkipLayerNorm + 1 LayerNorm, 2 GELU into the FFN GEMMs,
-   * 2 Attention, 4 more MatMul + bias → FusedGemm */
+   * 2 Attention, 4 more MatMul + bias → FusedGemm, each then with its SkipLayerNorm →
+   * GemmSkipLayerNorm */
   int want[TRT_OPT_REWRITE_COUNT];
   bert_counts(want, 2, false, true);
   want[TRT_OPT_CONSTANT_NODES] = 75;
@@ -261,10 +264,10 @@ static void test_shipped(void) {
   CHECK_EQ_INT(r2->ops_before[TRT_OP_MATMUL], 16);
   CHECK_EQ_INT(r2->ops_after[TRT_OP_ATTENTION], 2);
   /* what is left: the embeddings as one EmbedLayerNormalization (the position ids, 0..S-1, are
-   * its default: their Shape/Gather/Unsqueeze/Slice die), per layer 1 Attention + 3 FusedGemm +
-   * 2 SkipLayerNorm, pooler Gather/Gemm/Tanh */
-  CHECK_EQ_INT(r2->nodes_after, 16);
-  CHECK_EQ_INT(s2->stats.n_nodes, 16);
+   * its default: their Shape/Gather/Unsqueeze/Slice die), per layer 1 Attention + 1 FusedGemm +
+   * 2 GemmSkipLayerNorm, pooler Gather/Gemm/Tanh */
+  CHECK_EQ_INT(r2->nodes_after, 12);
+  CHECK_EQ_INT(s2->stats.n_nodes, 12);
   CHECK_EQ_INT(r2->ops_after[TRT_OP_SLICE], 0);
   CHECK_EQ_INT(s2->stats.n_parameters, 4385920);
   printf("  level 2: %d -> %d nodes in %.3f ms\n", r2->nodes_before, r2->nodes_after, r2->ms);
@@ -315,7 +318,7 @@ static void test_shipped_static(void) {
   /* the position ids, then their embedding rows, became constants: the embedding op's table */
   CHECK_EQ_INT(r2->ops_after[TRT_OP_SLICE], 0);
   CHECK_EQ_INT(r2->ops_after[TRT_OP_GATHER], 1); /* the pooler's token */
-  CHECK_EQ_INT(r2->nodes_after, 16);
+  CHECK_EQ_INT(r2->nodes_after, 12);
   inputs in;
   make_inputs(3, 16, 30522, true, &in);
   check_same(s1, s0, &in, "bert-tiny static, level 1", 0);
@@ -325,6 +328,30 @@ done:
   tinyrt_session_close(s0);
   tinyrt_session_close(s1);
   tinyrt_session_close(s2);
+}
+
+/* Padding removal works on the fused graph: every node between the first Attention and the
+ * outputs, GemmSkipLayerNorm included, must be token-wise for the pass to fire (the model tests
+ * check its results). */
+static void test_remove_padding(void) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/models/bert-tiny/model.onnx", src_dir);
+  tinyrt_options o;
+  tinyrt_options_init(&o);
+  o.providers = "ref";
+  o.threads = 1;
+  o.remove_padding = 1;
+  tinyrt_session *s = NULL;
+  tinyrt_error err = {0};
+  CHECK_MSG(tinyrt_session_open(path, &o, &s, &err) == TINYRT_OK, "%s", err.message);
+  if (!s) return;
+  const trt_opt_report *r = trt_session_opt_report(s);
+  CHECK_EQ_INT(r->count[TRT_OPT_REMOVE_PADDING], 1);
+  CHECK_EQ_INT(r->count[TRT_OPT_GEMM_SKIP_LAYER_NORM], 4);
+  CHECK_EQ_INT(count_op(s, TRT_OP_PACKED_ATTENTION), 2);
+  CHECK_EQ_INT(count_op(s, TRT_OP_GEMM_SKIP_LAYER_NORM), 4);
+  CHECK_EQ_INT(count_op(s, TRT_OP_PACK_TOKENS), 1);
+  tinyrt_session_close(s);
 }
 
 /* fast_gelu changes the results, measurably but not much. */
@@ -474,7 +501,7 @@ static void test_variants(void) {
 
 typedef struct small_case {
   const char *file;
-  int rewrites[6][2]; /* (rewrite, count) pairs; count -1 ends */
+  int rewrites[8][2]; /* (rewrite, count) pairs; count -1 ends */
   int nodes_after;
 } small_case;
 
@@ -484,8 +511,31 @@ static const small_case small_cases[] = {
     {"ln_axis1.onnx", {{TRT_OPT_LAYER_NORM, 0}, {0, -1}}, 9},
     {"ln_shared.onnx", {{TRT_OPT_LAYER_NORM, 0}, {0, -1}}, 9},
     {"skip_ln.onnx",
-     {{TRT_OPT_LAYER_NORM, 1}, {TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_BIAS, 1}, {0, -1}},
+     {{TRT_OPT_LAYER_NORM, 1}, {TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_BIAS, 1},
+      {TRT_OPT_GEMM_SKIP_LAYER_NORM, 1}, {0, -1}},
+     2},
+    {"gemm_skip_ln_swapped.onnx",
+     {{TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 1}, {0, -1}}, 2},
+    {"gemm_skip_ln_bias.onnx",
+     {{TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 1}, {0, -1}}, 2},
+    {"gemm_skip_ln_bias_on_skip.onnx",
+     {{TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_BIAS, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 0},
+      {0, -1}},
      3},
+    {"gemm_skip_ln_shared.onnx",
+     {{TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_BIAS, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 0},
+      {0, -1}},
+     4},
+    {"gemm_skip_ln_output.onnx",
+     {{TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_BIAS, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 0},
+      {0, -1}},
+     3},
+    {"gemm_skip_ln_gelu.onnx",
+     {{TRT_OPT_SKIP_LAYER_NORM, 1}, {TRT_OPT_GEMM_GELU, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 0},
+      {0, -1}},
+     3},
+    {"gemm_skip_ln_sum.onnx", {{TRT_OPT_GEMM_BIAS, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 1}, {0, -1}},
+     2},
     {"skip_ln_bias.onnx", {{TRT_OPT_LAYER_NORM, 1}, {TRT_OPT_SKIP_LAYER_NORM, 1}, {0, -1}}, 2},
     {"skip_ln_broadcast.onnx", {{TRT_OPT_LAYER_NORM, 1}, {TRT_OPT_SKIP_LAYER_NORM, 0}, {0, -1}}, 4},
     {"gelu_orders.onnx", {{TRT_OPT_GELU, 4}, {TRT_OPT_GEMM_GELU, 3}, {0, -1}}, 5},
@@ -495,7 +545,7 @@ static const small_case small_cases[] = {
     {"matmul_no_fuse.onnx", {{TRT_OPT_GEMM_BIAS, 0}, {TRT_OPT_GEMM_GELU, 0}, {0, -1}}, 4},
     {"attn_fill100.onnx",
      {{TRT_OPT_ATTENTION, 0}, {TRT_OPT_LAYER_NORM, 3}, {TRT_OPT_SKIP_LAYER_NORM, 2},
-      {TRT_OPT_GEMM_BIAS, 5}, {TRT_OPT_GEMM_GELU, 1}, {0, -1}},
+      {TRT_OPT_GEMM_BIAS, 5}, {TRT_OPT_GEMM_GELU, 1}, {TRT_OPT_GEMM_SKIP_LAYER_NORM, 2}, {0, -1}},
      -1},
 };
 
@@ -516,7 +566,7 @@ static void test_small_graphs(void) {
     tinyrt_session *s2 = open_model(path, 2, 0, NULL, 0);
     if (s0 && s2) {
       const trt_opt_report *r = trt_session_opt_report(s2);
-      for (int k = 0; k < 6 && c->rewrites[k][1] >= 0; k++)
+      for (int k = 0; k < 8 && c->rewrites[k][1] >= 0; k++)
         CHECK_MSG(r->count[c->rewrites[k][0]] == c->rewrites[k][1], "%s: %s fired %d times, expected %d",
                   c->file, trt_opt_rewrite_name(c->rewrites[k][0]), r->count[c->rewrites[k][0]],
                   c->rewrites[k][1]);
@@ -564,6 +614,7 @@ int main(void) {
   test_bad_level();
   test_shipped();
   test_shipped_static();
+  test_remove_padding();
   test_fast_gelu();
   test_variants();
   test_small_graphs();

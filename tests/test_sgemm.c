@@ -260,6 +260,118 @@ static void test_sizes(trt_isa isa, const pools *pl) {
   }
 }
 
+/* --- the row post-op ------------------------------------------------------------------------ */
+
+/* What the post-op saw, per row (calls run on several threads, on disjoint rows). */
+typedef struct rows_probe {
+  const float *c;
+  int64_t ldc, n;
+  int *visits;    /* calls that covered the row */
+  int *call_rows; /* rows of the call that covered it */
+  bool *ptr_ok;   /* the call's c and ldc pointed at C's row i0 */
+} rows_probe;
+
+/* Centers and halves each row: a function of the whole row, so a call before every column of
+ * the row is final would show in the result. */
+static void center_rows(void *ctx, int64_t i0, int64_t i1, float *c, int64_t ldc) {
+  rows_probe *p = ctx;
+  for (int64_t r = i0; r < i1; r++) {
+    float *y = c + (r - i0) * ldc, s = 0;
+    if (p->visits) {
+      p->visits[r]++;
+      p->call_rows[r] = (int)(i1 - i0);
+      p->ptr_ok[r] = c == p->c + i0 * p->ldc && ldc == p->ldc;
+    }
+    for (int64_t j = 0; j < p->n; j++) s += y[j];
+    float mean = s / (float)p->n;
+    for (int64_t j = 0; j < p->n; j++) y[j] = (y[j] - mean) * 0.5f;
+  }
+}
+
+/* The GEMM with bias and residual, then the post-op: against the same GEMM without it and the
+ * post-op applied afterwards to the whole C (bit for bit: the post-op is exact arithmetic on the
+ * same values), on 1, 2 and 3 threads, packed [K,N] and unpacked [N,K] B. Each row must be
+ * visited once, through a pointer to its own row; with small_calls (one cache block spans all
+ * columns), by calls of at most 16 rows (the largest MR is 12): right after each row block. */
+static void check_rows(trt_isa isa, const pools *pl, int64_t m, int64_t n, int64_t k,
+                       bool small_calls, rng *r) {
+  problem p;
+  make_problem(&p, m, n, k, EP_SCALE_BIAS_RES, r);
+  const int64_t ldc = n + PAD;
+  size_t csize = (size_t)(m * ldc + 1) * sizeof(float);
+  float *want = malloc(csize), *c = malloc(csize);
+  int *visits = calloc((size_t)m + 1, sizeof(int)), *call_rows = calloc((size_t)m + 1, sizeof(int));
+  bool *ptr_ok = calloc((size_t)m + 1, sizeof(bool));
+  trt_threadpool *pool_list[3] = {NULL, pl->p2, pl->p3};
+  for (int mode = MODE_PACKED; mode <= MODE_UNPACKED_T; mode += MODE_UNPACKED_T - MODE_PACKED) {
+    tinyrt_error err = {0};
+    CHECK_EQ_INT(run_mode(isa, NULL, &p, mode, want, &err), TINYRT_OK);
+    rows_probe plain = {want, ldc, n, NULL, NULL, NULL};
+    if (m > 0) center_rows(&plain, 0, m, want, ldc);
+    for (int t = 0; t < 3; t++) {
+      char what[160];
+      snprintf(what, sizeof what, "[%s] row post-op M=%lld N=%lld K=%lld, %s, %d thread(s)",
+               trt_isa_name(isa), (long long)m, (long long)n, (long long)k, mode_names[mode],
+               t + 1);
+      memset(visits, 0, sizeof(int) * (size_t)m);
+      rows_probe probe = {c, ldc, n, visits, call_rows, ptr_ok};
+      /* run_mode's epilogue plus the post-op: the same sgemm calls with rows set */
+      for (int64_t i = 0; i < m * ldc; i++) c[i] = SENTINEL;
+      trt_sgemm_epilogue ep = {ep_scale(p.ep), p.bias, TRT_SGEMM_ACT_NONE, p.res, n, center_rows,
+                               &probe};
+      int rc;
+      if (mode == MODE_PACKED) {
+        size_t sz = trt_sgemm_packed_size(isa, k, n);
+        void *buf = aligned_alloc(64, (sz + 64) / 64 * 64);
+        trt_sgemm_packed pb;
+        rc = trt_sgemm_pack(isa, p.b, n, false, k, n, buf, sz, &pb, &err);
+        if (rc == TINYRT_OK)
+          rc = trt_sgemm_packed_run(pool_list[t], m, p.a, k, &pb, c, ldc, &ep, &err);
+        free(buf);
+      } else {
+        size_t sz = trt_sgemm_scratch_size(isa, k, n, true);
+        void *scratch = sz ? aligned_alloc(64, (sz + 63) / 64 * 64) : NULL;
+        rc = trt_sgemm(pool_list[t], isa, m, n, k, p.a, k, p.bt, k, true, c, ldc, &ep, scratch, sz,
+                       &err);
+        free(scratch);
+      }
+      CHECK_MSG(rc == TINYRT_OK, "%s: %s", what, err.message);
+      CHECK_MSG(memcmp(c, want, (size_t)(m * ldc) * sizeof(float)) == 0,
+                "%s: differs from the GEMM followed by the post-op", what);
+      int bad_visits = 0, bad_ptr = 0, max_rows = 0;
+      for (int64_t i = 0; i < m; i++) {
+        bad_visits += visits[i] != 1;
+        bad_ptr += !ptr_ok[i];
+        if (call_rows[i] > max_rows) max_rows = call_rows[i];
+      }
+      CHECK_MSG(bad_visits == 0, "%s: %d rows not visited exactly once", what, bad_visits);
+      CHECK_MSG(bad_ptr == 0, "%s: %d rows passed with a wrong pointer", what, bad_ptr);
+      CHECK_MSG(!small_calls || max_rows <= 16, "%s: a call of %d rows", what, max_rows);
+    }
+  }
+  free(want);
+  free(c);
+  free(visits);
+  free(call_rows);
+  free(ptr_ok);
+  free_problem(&p);
+}
+
+static void test_row_post_op(trt_isa isa, const pools *pl) {
+  rng r = {7};
+  check_rows(isa, pl, 1, 1, 1, true, &r);
+  check_rows(isa, pl, 13, 33, 17, true, &r);
+  check_rows(isa, pl, 0, 8, 8, true, &r);
+  check_rows(isa, pl, 3, 512, 64, true, &r);   /* few rows: tasks still own whole rows */
+#ifndef TRT_TEST_EMULATED_AVX512
+  check_rows(isa, pl, 120, 128, 512, true, &r); /* the model's FFN-output width and depth */
+  check_rows(isa, pl, 25, 128, 1100, true, &r); /* K in slices: after the last one */
+  check_rows(isa, pl, 20, 600, 1100, false, &r); /* several column blocks: after each task */
+#else
+  check_rows(isa, pl, 25, 40, 700, true, &r);
+#endif
+}
+
 static void test_errors(trt_isa isa) {
   float a[64] = {0}, b[64] = {0}, c[64] = {0};
   tinyrt_error err = {0};
@@ -327,6 +439,7 @@ int main(void) {
 #endif
     int before = test_failed;
     test_sizes(isa, &pl);
+    test_row_post_op(isa, &pl);
     test_errors(isa);
     printf("[%s] tested: %s\n", trt_isa_name(isa), test_failed == before ? "ok" : "FAILED");
   }

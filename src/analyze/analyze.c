@@ -475,7 +475,8 @@ static int op_tables(trt_analysis *a, tinyrt_error *err) {
 
 static bool is_matmul_family(const char *op) {
   static const char *const ops[] = {"MatMul", "FusedMatMul", "Gemm", "MatMulInteger",
-                                    "QLinearMatMul", "MatMulNBits", "FusedGemm"};
+                                    "QLinearMatMul", "MatMulNBits", "FusedGemm",
+                                    "GemmSkipLayerNorm"};
   for (size_t i = 0; i < TRT_ARRAY_LEN(ops); i++)
     if (!strcmp(op, ops[i])) return true;
   return false;

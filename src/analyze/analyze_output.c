@@ -45,6 +45,7 @@ static const char *op_role(const char *op) {
       {"SkipLayerNormalization", "layer normalization"},
       {"MatMul", "matrix multiply"},     {"FusedMatMul", "matrix multiply"},
       {"Gemm", "matrix multiply"},       {"EmbedLayerNormalization", "embeddings"},
+      {"GemmSkipLayerNorm", "matrix multiply + layer normalization"},
   };
   for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
     if (!strcmp(op, roles[i].op)) return roles[i].role;

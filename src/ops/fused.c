@@ -12,6 +12,15 @@
  *   FusedGemm (tinyrt)              y = act(A·B (+ bias)), A [..., K], B [K, N] (2-D), bias [N];
  *                                   attribute activation: "none" (default), "gelu" (erf),
  *                                   "gelu_tanh" (the FastGelu formula).
+ *   GemmSkipLayerNorm (tinyrt)      FusedGemm (activation none) feeding SkipLayerNormalization:
+ *                                   inputs A [..., K], B [K, N], bias [N] (optional), skip (the
+ *                                   GEMM output's shape), gamma [N], beta [N] (optional),
+ *                                   skip_bias [N] (optional); attribute epsilon (default 1e-12).
+ *                                   g = A·B (+ bias); s = (g (+ skip_bias)) + skip;
+ *                                   y = LN(s)·γ (+ β) over the last axis. Outputs y and optionally
+ *                                   s (output 1). Made by the optimizer so that the CPU EP can
+ *                                   normalize each block of rows while the GEMM still has it in
+ *                                   cache.
  *   Attention (tinyrt)              BERT self-attention over merged projections:
  *                                   X [B,S,Hin], W [Hin, 3H], bias [3H] (optional), mask [B,S]
  *                                   (optional; int64, int32 or float). qkv = X·W + bias, split into
@@ -158,15 +167,11 @@ static int infer_skip_ln(trt_infer_ctx *c, tinyrt_error *err) {
   return TINYRT_OK;
 }
 
-static int ref_skip_ln(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
-                       int n_out, tinyrt_error *err) {
-  const float *x = in[0].data, *skip = in[1].data, *gamma = in[2].data;
-  const float *beta = n_in > 3 && in[3].dtype != TINYRT_UNDEFINED ? in[3].data : NULL;
-  const float *bias = n_in > 4 && in[4].dtype != TINYRT_UNDEFINED ? in[4].data : NULL;
-  float *sum_out = n_out > 3 && out[3].data ? out[3].data : NULL;
-  float eps = trt_attr_float(k->node, "epsilon", 1e-12f);
-  size_t h = (size_t)last_dim(&in[0]), rows = h ? trt_tensor_numel(&in[0]) / h : 0;
-  float *y = out[0].data;
+/* The SkipLayerNormalization of rows × h values; x may be y (in place: each element is read
+ * before it is written). beta, bias and sum_out may be NULL. */
+static void skip_ln_rows(const float *x, const float *skip, const float *gamma, const float *beta,
+                         const float *bias, float eps, size_t rows, size_t h, float *y,
+                         float *sum_out) {
   /* The sum is formed in float as the unfused Add nodes do ((input + bias) + skip); the
    * normalization follows LayerNormalization's reference kernel (two passes in double), so that
    * on the ref EP the fused node reproduces Add + LayerNormalization exactly. */
@@ -188,6 +193,19 @@ static int ref_skip_ln(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_te
       yr[i] = (float)v;
     }
   }
+}
+
+static const float *opt_data(const trt_tensor *in, int n_in, int i) {
+  return i < n_in && in[i].dtype != TINYRT_UNDEFINED ? in[i].data : NULL;
+}
+
+static int ref_skip_ln(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
+                       int n_out, tinyrt_error *err) {
+  float *sum_out = n_out > 3 && out[3].data ? out[3].data : NULL;
+  float eps = trt_attr_float(k->node, "epsilon", 1e-12f);
+  size_t h = (size_t)last_dim(&in[0]), rows = h ? trt_tensor_numel(&in[0]) / h : 0;
+  skip_ln_rows(in[0].data, in[1].data, in[2].data, opt_data(in, n_in, 3), opt_data(in, n_in, 4),
+               eps, rows, h, out[0].data, sum_out);
   return TINYRT_OK;
 }
 
@@ -224,16 +242,10 @@ static int infer_fused_gemm(trt_infer_ctx *c, tinyrt_error *err) {
   return TINYRT_OK;
 }
 
-static int ref_fused_gemm(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
-                          int n_out, tinyrt_error *err) {
-  gemm_act act = ACT_NONE;
-  int rc = gemm_activation(k->node, &act, err);
-  if (rc) return rc;
-  const float *a = in[0].data, *b = in[1].data;
-  const float *bias = n_in > 2 && in[2].dtype != TINYRT_UNDEFINED ? in[2].data : NULL;
-  float *y = out[0].data;
-  size_t kd = (size_t)in[1].dims[0], nd = (size_t)in[1].dims[1];
-  size_t m = kd ? trt_tensor_numel(&in[0]) / kd : trt_tensor_numel(&out[0]) / (nd ? nd : 1);
+/* y [m, nd] = act(a [m, kd] · b [kd, nd] (+ bias)): MatMul's reference loop order, then the
+ * bias and the activation one element at a time. */
+static void gemm_rows(const float *a, const float *b, const float *bias, gemm_act act, size_t m,
+                      size_t kd, size_t nd, float *y) {
   for (size_t i = 0; i < m; i++) {
     float *yr = y + i * nd;
     for (size_t j = 0; j < nd; j++) yr[j] = 0;
@@ -247,6 +259,61 @@ static int ref_fused_gemm(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt
       yr[j] = act == ACT_GELU ? gelu_erf(v) : act == ACT_GELU_TANH ? gelu_tanh(v) : v;
     }
   }
+}
+
+/* Rows of A: from A when K > 0, else from the output (A is then [..., 0]). */
+static size_t gemm_m(const trt_tensor *a, const trt_tensor *b, const trt_tensor *y) {
+  size_t kd = (size_t)b->dims[0], nd = (size_t)b->dims[1];
+  return kd ? trt_tensor_numel(a) / kd : trt_tensor_numel(y) / (nd ? nd : 1);
+}
+
+static int ref_fused_gemm(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
+                          int n_out, tinyrt_error *err) {
+  gemm_act act = ACT_NONE;
+  int rc = gemm_activation(k->node, &act, err);
+  if (rc) return rc;
+  gemm_rows(in[0].data, in[1].data, opt_data(in, n_in, 2), act, gemm_m(&in[0], &in[1], &out[0]),
+            (size_t)in[1].dims[0], (size_t)in[1].dims[1], out[0].data);
+  return TINYRT_OK;
+}
+
+/* --- GemmSkipLayerNorm ---------------------------------------------------------------------- */
+
+/* Inputs: 0 A, 1 B, 2 bias (optional), 3 skip, 4 gamma, 5 beta (optional), 6 skip_bias
+ * (optional); outputs: 0 Y, 1 the pre-normalization sum (optional). */
+static int infer_gemm_skip_ln(trt_infer_ctx *c, tinyrt_error *err) {
+  trt_infer_ctx g = *c; /* the GEMM part is FusedGemm's with activation none */
+  g.n_in = present(c, 2) ? 3 : 2;
+  g.n_out = 1;
+  g.node = NULL;
+  int rc = infer_fused_gemm(&g, err);
+  if (rc) return rc;
+  const trt_tensor *y = &c->out[0], *skip = &c->in[3];
+  if ((rc = need_float(skip, "skip", err))) return rc;
+  if (skip->rank != y->rank || memcmp(skip->dims, y->dims, sizeof(int64_t) * (size_t)y->rank)) {
+    char a[160], b[160];
+    return trt_error(err, TINYRT_ERR_SHAPE, "skip %s must have the GEMM output's shape %s",
+                     trt_shape_str(skip->rank, skip->dims, b, sizeof b),
+                     trt_shape_str(y->rank, y->dims, a, sizeof a));
+  }
+  int64_t h = last_dim(y);
+  if ((rc = need_vector(&c->in[4], h, "gamma", err))) return rc;
+  if (present(c, 5) && (rc = need_vector(&c->in[5], h, "beta", err))) return rc;
+  if (present(c, 6) && (rc = need_vector(&c->in[6], h, "skip_bias", err))) return rc;
+  if (c->n_out > 1) copy_shape(&c->out[1], y);
+  return TINYRT_OK;
+}
+
+static int ref_gemm_skip_ln(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tensor *out,
+                            int n_out, tinyrt_error *err) {
+  size_t m = gemm_m(&in[0], &in[1], &out[0]), nd = (size_t)in[1].dims[1];
+  float *y = out[0].data;
+  /* exactly FusedGemm (activation none) into Y, then SkipLayerNormalization of Y in place */
+  gemm_rows(in[0].data, in[1].data, opt_data(in, n_in, 2), ACT_NONE, m, (size_t)in[1].dims[0], nd,
+            y);
+  skip_ln_rows(y, in[3].data, in[4].data, opt_data(in, n_in, 5), opt_data(in, n_in, 6),
+               trt_attr_float(k->node, "epsilon", 1e-12f), m, nd, y,
+               n_out > 1 && out[1].data ? out[1].data : NULL);
   return TINYRT_OK;
 }
 
@@ -404,5 +471,7 @@ const trt_op_def trt_ops_fused[] = {
     {TRT_OP_FUSED_GEMM, "FusedGemm", "tinyrt", 1, 2, 3, 1, 1, infer_fused_gemm, ref_fused_gemm},
     {TRT_OP_ATTENTION, "Attention", "tinyrt", 1, 2, 4, 1, 1, infer_attention, ref_attention,
      scratch_attention},
+    {TRT_OP_GEMM_SKIP_LAYER_NORM, "GemmSkipLayerNorm", "tinyrt", 1, 5, 7, 1, 2,
+     infer_gemm_skip_ln, ref_gemm_skip_ln},
 };
 const int trt_ops_fused_count = (int)TRT_ARRAY_LEN(trt_ops_fused);

@@ -34,9 +34,10 @@ typedef enum trt_op_id {
   TRT_OP_CONSTANT_OF_SHAPE, TRT_OP_CONSTANT, TRT_OP_RANGE,
   /* fused ops made by the optimizer (src/ops/fused.c documents their semantics): Gelu, FastGelu,
    * BiasGelu and SkipLayerNormalization are ONNX Runtime's contrib ops (domain "com.microsoft");
-   * FusedGemm (MatMul + bias + activation) and Attention are tinyrt's own (domain "tinyrt") */
+   * FusedGemm (MatMul + bias + activation), Attention and GemmSkipLayerNorm (FusedGemm +
+   * SkipLayerNormalization) are tinyrt's own (domain "tinyrt") */
   TRT_OP_GELU, TRT_OP_FAST_GELU, TRT_OP_BIAS_GELU, TRT_OP_SKIP_LAYER_NORM, TRT_OP_FUSED_GEMM,
-  TRT_OP_ATTENTION,
+  TRT_OP_ATTENTION, TRT_OP_GEMM_SKIP_LAYER_NORM,
   /* padding removal (domain "tinyrt"): token-wise work on real tokens only */
   TRT_OP_PACK_TOKENS, TRT_OP_UNPACK_TOKENS, TRT_OP_PACKED_ATTENTION,
   /* the BERT embedding block, fused (src/ops/embed.c; ONNX Runtime's contrib op) */

@@ -1,10 +1,16 @@
-/* Level 2: MatMul with constant 2-D weights + bias Add (+ Gelu / FastGelu) ⇒ FusedGemm.
+/* Level 2: MatMul with constant 2-D weights + bias Add (+ Gelu / FastGelu) ⇒ FusedGemm, and a
+ * FusedGemm without activation feeding a SkipLayerNormalization ⇒ GemmSkipLayerNorm.
  *
  *   MatMul(A, W) → Add(·, bias) (→ Gelu | FastGelu)   ⇒ FusedGemm(A, W, bias) activation=…
  *   MatMul(A, W) → Gelu | FastGelu                    ⇒ FusedGemm(A, W) activation=…
+ *   FusedGemm(A, W, bias) → SkipLayerNormalization(·, skip, γ, β, skip_bias)
+ *                                                     ⇒ GemmSkipLayerNorm(A, W, bias, skip, γ, β,
+ *                                                                         skip_bias)
  *
  * W is a float constant [K, N], bias a float constant [N], A a float of rank >= 1 whose last dim
  * is K. A MatMul with neither a bias nor an activation stays a MatMul. */
+#include <string.h>
+
 #include "opt/opt_internal.h"
 
 static int fuse_one(opt_ctx *c, int mm) {
@@ -49,6 +55,57 @@ int opt_fuse_matmul(opt_ctx *c) {
   for (int ni = 0; ni < c->g->n_nodes; ni++) {
     if (c->g->nodes[ni].dead || c->g->nodes[ni].op != TRT_OP_MATMUL) continue;
     int rc = fuse_one(c, ni);
+    if (rc) return rc;
+  }
+  return TINYRT_OK;
+}
+
+/* The GEMM output must be read by the SkipLayerNormalization alone and not be a graph output:
+ * the fused node never writes it. As the SkipLayerNormalization's input it maps one to one; as
+ * its skip only without a skip bias, where input + skip and skip + input are the same float sum
+ * (addition commutes exactly), while (input + skip_bias) + skip has no such twin. */
+static int fuse_gemm_skip_ln(opt_ctx *c, int ni) {
+  trt_graph *g = c->g;
+  const trt_node *ln = &g->nodes[ni];
+  if (ln->n_inputs < 3 || ln->inputs[0] < 0 || ln->inputs[1] < 0 ||
+      ln->inputs[0] == ln->inputs[1])
+    return TINYRT_OK;
+  for (int k = 1; k < 3 && k < ln->n_outputs; k++) /* mean, inv_std_var: never made by tinyrt */
+    if (ln->outputs[k] >= 0) return TINYRT_OK;
+  bool skip_bias = ln->n_inputs > 4 && ln->inputs[4] >= 0;
+  int gm = -1, skip = -1;
+  for (int side = 0; side < (skip_bias ? 1 : 2) && gm < 0; side++) {
+    int v = ln->inputs[side], p = opt_producer(c, v, TRT_OP_FUSED_GEMM);
+    if (p >= 0 && opt_sole_reader(c, v) == ni && g->nodes[p].n_outputs == 1 &&
+        !strcmp(trt_attr_string(&g->nodes[p], "activation", "none"), "none")) {
+      gm = p;
+      skip = ln->inputs[1 - side];
+    }
+  }
+  if (gm < 0) return TINYRT_OK;
+  const trt_node *f = &g->nodes[gm];
+  int ins[7] = {f->inputs[0],
+                f->inputs[1],
+                f->n_inputs > 2 ? f->inputs[2] : -1,
+                skip,
+                ln->inputs[2],
+                ln->n_inputs > 3 ? ln->inputs[3] : -1,
+                skip_bias ? ln->inputs[4] : -1};
+  int n_in = 7;
+  while (n_in > 5 && ins[n_in - 1] < 0) n_in--;
+  int outs[2] = {ln->outputs[0], ln->n_outputs > 3 ? ln->outputs[3] : -1};
+  trt_attr attr = opt_attr_float("epsilon", trt_attr_float(ln, "epsilon", 1e-12f));
+  opt_kill_node(c, gm);
+  int rc = opt_rewrite_node(c, ni, TRT_OP_GEMM_SKIP_LAYER_NORM, ins, n_in, outs,
+                            outs[1] >= 0 ? 2 : 1, &attr, 1);
+  if (rc == TINYRT_OK) c->rep->count[TRT_OPT_GEMM_SKIP_LAYER_NORM]++;
+  return rc;
+}
+
+int opt_fuse_gemm_skip_layer_norm(opt_ctx *c) {
+  for (int ni = 0; ni < c->g->n_nodes; ni++) {
+    if (c->g->nodes[ni].dead || c->g->nodes[ni].op != TRT_OP_SKIP_LAYER_NORM) continue;
+    int rc = fuse_gemm_skip_ln(c, ni);
     if (rc) return rc;
   }
   return TINYRT_OK;

@@ -109,6 +109,7 @@ int opt_fuse_gelu(opt_ctx *c);            /* fuse_gelu.c */
 int opt_fuse_bias_gelu(opt_ctx *c);
 int opt_rewrite_fast_gelu(opt_ctx *c);
 int opt_fuse_matmul(opt_ctx *c);          /* fuse_matmul.c */
+int opt_fuse_gemm_skip_layer_norm(opt_ctx *c);
 int opt_fuse_attention(opt_ctx *c);       /* fuse_attention.c */
 int opt_remove_padding(opt_ctx *c);       /* remove_padding.c: the remove_padding option */
 int opt_fuse_embed_layer_norm(opt_ctx *c); /* fuse_embed.c */

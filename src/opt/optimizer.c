@@ -18,6 +18,7 @@ static const char *const rewrite_names[TRT_OPT_REWRITE_COUNT] = {
     [TRT_OPT_GEMM_BIAS] = "gemm_bias",
     [TRT_OPT_GEMM_GELU] = "gemm_gelu",
     [TRT_OPT_ATTENTION] = "attention",
+    [TRT_OPT_GEMM_SKIP_LAYER_NORM] = "gemm_skip_layer_norm",
     [TRT_OPT_GELU_TO_FAST] = "gelu_to_fast_gelu",
     [TRT_OPT_REMOVE_PADDING] = "remove_padding",
     [TRT_OPT_EMBED_LAYER_NORM] = "embed_layer_norm",
@@ -335,12 +336,14 @@ static void ctx_free(opt_ctx *c) {
  * GEMM fusion (which absorbs it as an epilogue), attention before the GEMM fusion (which would
  * otherwise take the Q/K/V projections), LayerNorm before the embeddings (whose last Add
  * SkipLayerNorm would otherwise take when the position rows have the batch's shape) and both
- * before SkipLayerNorm. */
+ * before SkipLayerNorm, and both the GEMM and the SkipLayerNorm fusions before the one that
+ * joins their results. */
 static int fuse(opt_ctx *c) {
   typedef int (*pass_fn)(opt_ctx *);
-  static const pass_fn passes[] = {opt_fuse_layer_norm, opt_fuse_embed_layer_norm,
-                                   opt_fuse_gelu, opt_fuse_attention,
-                                   opt_fuse_matmul, opt_fuse_skip_layer_norm, opt_fuse_bias_gelu};
+  static const pass_fn passes[] = {opt_fuse_layer_norm,         opt_fuse_embed_layer_norm,
+                                   opt_fuse_gelu,               opt_fuse_attention,
+                                   opt_fuse_matmul,             opt_fuse_skip_layer_norm,
+                                   opt_fuse_gemm_skip_layer_norm, opt_fuse_bias_gelu};
   for (size_t i = 0; i < TRT_ARRAY_LEN(passes); i++) {
     int rc = opt_build_uses(c);
     if (rc || (rc = passes[i](c))) return rc;

@@ -18,6 +18,8 @@ typedef enum trt_opt_rewrite {
   TRT_OPT_GEMM_BIAS,       /* level 2: MatMul + bias → FusedGemm */
   TRT_OPT_GEMM_GELU,       /* level 2: MatMul (+ bias) + Gelu/FastGelu → FusedGemm with activation */
   TRT_OPT_ATTENTION,       /* level 2: the self-attention block → Attention */
+  TRT_OPT_GEMM_SKIP_LAYER_NORM, /* level 2: FusedGemm (no activation) + SkipLayerNormalization →
+                                   GemmSkipLayerNorm */
   TRT_OPT_GELU_TO_FAST,    /* fast_gelu option: erf GELU rewritten to the tanh approximation */
   TRT_OPT_REMOVE_PADDING,  /* remove_padding option: token-wise work on packed real tokens */
   TRT_OPT_EMBED_LAYER_NORM, /* level 2: the embedding block → EmbedLayerNormalization */

@@ -29,6 +29,9 @@ static bool const_side_ok(const opt_ctx *c, const trt_node *n, int k) {
       for (int d = 0; d + 1 < t->rank; d++)
         if (t->dims[d] != 1) return false;
       return true;
+    case TRT_OP_SKIP_LAYER_NORM: case TRT_OP_GEMM_SKIP_LAYER_NORM:
+      /* the skip is per token, like input 0 */
+      return k > 0 && k != (n->op == TRT_OP_SKIP_LAYER_NORM ? 1 : 3);
     default:
       return k > 0; /* weights, biases, scales: never input 0 */
   }
@@ -36,7 +39,8 @@ static bool const_side_ok(const opt_ctx *c, const trt_node *n, int k) {
 
 static bool token_wise(const trt_node *n) {
   switch (n->op) {
-    case TRT_OP_FUSED_GEMM: case TRT_OP_SKIP_LAYER_NORM: case TRT_OP_GELU: case TRT_OP_FAST_GELU:
+    case TRT_OP_FUSED_GEMM: case TRT_OP_SKIP_LAYER_NORM: case TRT_OP_GEMM_SKIP_LAYER_NORM:
+    case TRT_OP_GELU: case TRT_OP_FAST_GELU:
     case TRT_OP_BIAS_GELU: case TRT_OP_ADD: case TRT_OP_SUB: case TRT_OP_MUL: case TRT_OP_DIV:
     case TRT_OP_ERF: case TRT_OP_TANH: case TRT_OP_RELU: case TRT_OP_SIGMOID: case TRT_OP_SQRT:
     case TRT_OP_NEG: case TRT_OP_IDENTITY:

@@ -535,10 +535,12 @@ void opt_infer_node(opt_ctx *c, int ni) {
       o->dims[1] = y->dims[tb ? 0 : 1];
       break;
     }
-    case TRT_OP_FUSED_GEMM:
+    case TRT_OP_FUSED_GEMM: case TRT_OP_GEMM_SKIP_LAYER_NORM:
       if (x->rank < 1 || y->rank != 2) break;
       same_as(o, x);
       o->dims[x->rank - 1] = y->dims[1];
+      if (n->op == TRT_OP_GEMM_SKIP_LAYER_NORM && n->n_outputs > 1 && n->outputs[1] >= 0)
+        same_as(&c->sh[n->outputs[1]], o);
       break;
     case TRT_OP_ATTENTION:
       if (x->rank != 3 || y->rank != 2) break;

@@ -15,6 +15,7 @@ double trt_plan_matmul_flops(const trt_graph *g, const trt_plan *p) {
     switch (n->op) {
       case TRT_OP_MATMUL:
       case TRT_OP_FUSED_GEMM:
+      case TRT_OP_GEMM_SKIP_LAYER_NORM:
         total += product_flops(&y->t, a->t.dims[a->t.rank - 1]);
         break;
       case TRT_OP_GEMM: {

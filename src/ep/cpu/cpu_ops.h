@@ -52,6 +52,8 @@ extern const cpu_op cpu_ops_attention[];
 extern const int cpu_ops_attention_count;
 extern const cpu_op cpu_ops_embed[];
 extern const int cpu_ops_embed_count;
+extern const cpu_op cpu_ops_gemm_ln[];
+extern const int cpu_ops_gemm_ln_count;
 
 /* --- helpers for supports() --------------------------------------------------------------- */
 

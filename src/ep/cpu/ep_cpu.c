@@ -16,6 +16,7 @@ static const op_group groups[] = {
     {cpu_ops_fused, &cpu_ops_fused_count},
     {cpu_ops_attention, &cpu_ops_attention_count},
     {cpu_ops_embed, &cpu_ops_embed_count},
+    {cpu_ops_gemm_ln, &cpu_ops_gemm_ln_count},
 };
 
 static const cpu_op *find_op(const trt_graph *g, const trt_node *n) {

@@ -8,7 +8,9 @@
  *         micro-kernel over the NC columns, panel by panel
  * The A block (MR rows x KC) is reused from L1 against every B panel while B streams from L2
  * in the order it was packed. With the model's K <= 512 there is a single K slice, so C is
- * written once, epilogue included. */
+ * written once, epilogue included. A row post-op (trt_sgemm_epilogue.rows) runs after the
+ * micro-kernel on each row block of the last K slice when NC spans all columns (the model's
+ * N = 128), else after the whole task. */
 #include "ep/cpu/sgemm.h"
 
 #include <string.h>
@@ -175,6 +177,8 @@ typedef struct gemm_job {
   trt_sgemm_act act;
   const float *res;
   int64_t ldr;
+  trt_sgemm_rows_fn rows;
+  void *rows_ctx;
   int64_t kc, nc;           /* blocking */
   int64_t m_chunk, n_chunk; /* rows / columns per task */
   int64_t m_tasks;          /* tasks along M; task t covers row chunk t % m_tasks */
@@ -218,16 +222,21 @@ static int block_rows(int mr, int64_t rest) {
   return mr;
 }
 
-/* Rows [r0, r1) of the next block: its A slice and its C row segments are requested now so
- * that they arrive while this block computes (for a large M they come from L3 or memory, and
- * the hardware prefetcher does not start on 2 x MR short streams soon enough). */
+/* Rows [r0, r1) of the next block: its A slice and its C row segments (and residual ones, read
+ * with the last K slice) are requested now so that they arrive while this block computes (for a
+ * large M they come from L3 or memory, and the hardware prefetcher does not start on 2 x MR
+ * short streams soon enough). */
 static void prefetch_next(const gemm_job *g, int64_t r0, int64_t r1, int64_t pc, int64_t kk,
                           int64_t j0, int64_t j1) {
+  const bool res = g->res && pc + kk == g->k;
   for (int64_t r = r0; r < r1; r++) {
     const char *a = (const char *)(g->a + r * g->lda + pc);
     for (int64_t off = 0; off < kk * 4; off += 64) __builtin_prefetch(a + off, 0, 3);
     const char *c = (const char *)(g->c + r * g->ldc + j0);
     for (int64_t off = 0; off < (j1 - j0) * 4; off += 64) __builtin_prefetch(c + off, 1, 3);
+    if (!res) continue;
+    const char *rr = (const char *)(g->res + r * g->ldr + j0);
+    for (int64_t off = 0; off < (j1 - j0) * 4; off += 64) __builtin_prefetch(rr + off, 0, 3);
   }
 }
 
@@ -244,6 +253,8 @@ static void gemm_task(void *ctx, int64_t task, int thread) {
   blk.scale = g->scale;
   blk.act = g->act;
   blk.ldr = g->ldr;
+  /* one column block: each row block is final after its last K slice, still in L1 */
+  const bool rows_per_block = g->rows && n1 - n0 <= g->nc;
   for (int64_t jc = n0; jc < n1; jc += g->nc) {
     int64_t jend = TRT_MIN(n1, jc + g->nc);
     int64_t pc = 0;
@@ -257,10 +268,14 @@ static void gemm_task(void *ctx, int64_t task, int thread) {
         blk.a = g->a + ic * g->lda + pc;
         prefetch_next(g, ic + blk.mr, TRT_MIN(m1, ic + blk.mr + mr), pc, kk, jc, jend);
         run_cols(g, &blk, ic, jc, jend, pc);
+        if (rows_per_block && blk.last)
+          g->rows(g->rows_ctx, ic, ic + blk.mr, g->c + ic * g->ldc, g->ldc);
       }
       pc += kk;
     } while (pc < g->k);
   }
+  if (g->rows && !rows_per_block && m1 > m0)
+    g->rows(g->rows_ctx, m0, m1, g->c + m0 * g->ldc, g->ldc);
 }
 
 /* Blocking and the split into tasks; then runs. */
@@ -291,8 +306,8 @@ static void run_job(trt_threadpool *pool, gemm_job *g) {
   }
   int64_t m_blocks = ceil_div(g->m, mr), n_panels = ceil_div(g->n, nr);
   int64_t m_tasks, n_tasks;
-  if (m_blocks >= max_tasks) {
-    m_tasks = max_tasks;
+  if (m_blocks >= max_tasks || g->rows) { /* a row post-op needs whole rows per task */
+    m_tasks = TRT_MIN(m_blocks, max_tasks);
     n_tasks = 1;
   } else { /* few rows: split columns too */
     m_tasks = m_blocks;
@@ -313,6 +328,8 @@ static void fill_epilogue(gemm_job *g, const trt_sgemm_epilogue *ep) {
   g->act = ep->act;
   g->res = ep->residual;
   g->ldr = ep->ld_residual;
+  g->rows = ep->rows;
+  g->rows_ctx = ep->rows_ctx;
 }
 
 int trt_sgemm_packed_run(trt_threadpool *pool, int64_t m, const float *a, int64_t lda,

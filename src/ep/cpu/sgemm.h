@@ -48,9 +48,17 @@ typedef enum trt_sgemm_act {
   TRT_SGEMM_ACT_GELU_TANH, /* x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
 } trt_sgemm_act;
 
+/* A row post-op: called on finished rows [i0, i1) of C, all N columns, epilogue applied; c is
+ * C's row i0 (rows ldc floats apart). It may rewrite those rows in place. The driver calls it
+ * right after computing each block of rows when one cache block spans all N columns (then the
+ * rows are still in L1), else once per task on the task's rows; tasks own whole rows then. Calls
+ * run on the pool's threads, on disjoint rows, grouped differently for different thread counts:
+ * for results independent of the thread count it must treat each row on its own. */
+typedef void (*trt_sgemm_rows_fn)(void *ctx, int64_t i0, int64_t i1, float *c, int64_t ldc);
+
 /* What happens to each element of A.B before it is stored, in this order. A zero-initialized
  * struct (or a NULL pointer) means plain C = A.B. Applied to each block of C while it is still
- * in registers. */
+ * in registers; then the row post-op, if any, over whole rows. */
 typedef struct trt_sgemm_epilogue {
   float scale;            /* multiplies A.B; 0 is read as 1 so that {0} is the identity */
   const float *bias;      /* [N], added to every row; NULL: none */
@@ -59,6 +67,8 @@ typedef struct trt_sgemm_epilogue {
                              (same ld as C: each element is read before it is written), but
                              must not otherwise overlap C */
   int64_t ld_residual;
+  trt_sgemm_rows_fn rows; /* NULL: none */
+  void *rows_ctx;
 } trt_sgemm_epilogue;
 
 /* A packed B: the descriptor filled by trt_sgemm_pack; `data` points into the caller's
