@@ -17,9 +17,18 @@
  * Coefficients come from scripts/fit_vmath.py (near-minimax, float32-rounded); the accuracy
  * they reach is measured by tests/test_vmath.c. */
 
+/* e^r - 1 for |r| <= ln2/2, as r + r^2 S(r) */
+static inline V VM_FN(expm1_reduced)(V r) {
+  V s = VFMA(VSET1(0x1.6a3cfap-10f), r, VSET1(0x1.123858p-7f));
+  s = VFMA(s, r, VSET1(0x1.5558bep-5f));
+  s = VFMA(s, r, VSET1(0x1.555494p-3f));
+  s = VFMA(s, r, VSET1(0x1.fffffcp-2f));
+  return VFMA(VMUL(r, r), s, r);
+}
+
 /* e^x. Above 88.376 (where 2^n would leave float range) the result is +inf, slightly early:
  * expf is finite up to 88.72. Below -87.336 (where the scaling would need a subnormal 2^n) it
- * is 0, where expf returns subnormals; neither matters to softmax or GELU. */
+ * is 0, where expf returns subnormals; neither matters to softmax or tanh. */
 static inline V VM_FN(exp)(V x) {
   const V lo = VSET1(-87.33654f), hi = VSET1(88.37626f);
   V xc = VMIN(VMAX(x, lo), hi);
@@ -27,11 +36,7 @@ static inline V VM_FN(exp)(V x) {
   /* ln 2 split so that n * ln2_hi is exact for |n| <= 128 even without FMA */
   V r = VFMA(n, VSET1(-0.693359375f), xc);
   r = VFMA(n, VSET1(2.12194440e-4f), r);
-  V s = VFMA(VSET1(0x1.6a3cfap-10f), r, VSET1(0x1.123858p-7f));
-  s = VFMA(s, r, VSET1(0x1.5558bep-5f));
-  s = VFMA(s, r, VSET1(0x1.555494p-3f));
-  s = VFMA(s, r, VSET1(0x1.fffffcp-2f));
-  V p = VADD(VSET1(1.0f), VFMA(VMUL(r, r), s, r)); /* 1 + (r + r^2 s): one final rounding */
+  V p = VADD(VSET1(1.0f), VM_FN(expm1_reduced)(r)); /* one final rounding */
   V y = VLDEXP(p, n);
   y = VSEL(VLT(x, lo), VSET1(0.0f), y);
   y = VSEL(VGT(x, hi), VSET1(__builtin_inff()), y);
@@ -118,11 +123,7 @@ static inline V VM_FN(gelu_erf)(V x) {
   V n = VROUND(VMUL(w, VSET1(1.44269504f)));
   V r = VFMA(n, VSET1(-0.693359375f), w); /* exact: see exp */
   r = VSUB(r, VFMA(n, VSET1(-2.12194440e-4f), d));
-  /* e^r - 1 = r + r^2 S(r), S as in exp, evaluated partly in parallel for a shorter chain */
-  V r2 = VMUL(r, r);
-  V s = VFMA(VFMA(VSET1(0x1.6a3cfap-10f), r, VSET1(0x1.123858p-7f)), r2,
-             VFMA(VSET1(0x1.5558bep-5f), r, VSET1(0x1.555494p-3f)));
-  V t = VFMA(r2, VFMA(s, r, VSET1(0x1.fffffcp-2f)), r);
+  V t = VM_FN(expm1_reduced)(r);
   V p = VFMA(VSET1(0x1.6d82aap-8f), xa, VSET1(0x1.c7d79cp-5f));
   p = VFMA(p, xa, VSET1(0x1.02ed3ap-2f));
   p = VFMA(p, xa, VSET1(0x1.37a468p-1f));
@@ -132,7 +133,7 @@ static inline V VM_FN(gelu_erf)(V x) {
   q = VFMA(q, xa, VSET1(0x1.ab14c8p+0f));
   q = VFMA(q, xa, VSET1(0x1.2acd54p+1f));
   q = VFMA(q, xa, VSET1(0x1.666666p+0f));
-  V rq = VDIV(p, q); /* off the exp's dependency chain */
+  V rq = VDIV(p, q);
   V y = VFNMA(VLDEXP(xa, n), VFMA(rq, t, rq), VMAX(VSET1(0.0f), x));
   return VSEL(VLT(x, VSUB(VSET1(0.0f), xmax)), VSET1(0.0f), y);
 }
