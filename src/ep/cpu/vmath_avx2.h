@@ -14,6 +14,7 @@
 #define VMUL _mm256_mul_ps
 #define VDIV _mm256_div_ps
 #define VFMA _mm256_fmadd_ps
+#define VFNMA _mm256_fnmadd_ps
 #define VMIN _mm256_min_ps
 #define VMAX _mm256_max_ps
 #define VABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
@@ -39,6 +40,7 @@
 #undef VMUL
 #undef VDIV
 #undef VFMA
+#undef VFNMA
 #undef VMIN
 #undef VMAX
 #undef VABS

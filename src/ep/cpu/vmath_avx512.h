@@ -18,6 +18,7 @@
 #define VMUL _mm512_mul_ps
 #define VDIV _mm512_div_ps
 #define VFMA _mm512_fmadd_ps
+#define VFNMA _mm512_fnmadd_ps
 #define VMIN _mm512_min_ps
 #define VMAX _mm512_max_ps
 #define VABS(x) _mm512_andnot_ps(_mm512_set1_ps(-0.0f), (x))
@@ -42,6 +43,7 @@
 #undef VMUL
 #undef VDIV
 #undef VFMA
+#undef VFNMA
 #undef VMIN
 #undef VMAX
 #undef VABS

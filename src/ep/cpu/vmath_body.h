@@ -5,7 +5,9 @@
  * Not a header to include directly: vmath_portable.h / vmath_avx2.h / vmath_avx512.h define
  *   V, VM             vector and comparison-mask types
  *   VM_FN(name)       the function name for this instantiation
- *   VSET1 VADD VSUB VMUL VDIV VFMA(a,b,c)=a*b+c VMIN VMAX VABS VCOPYSIGN(mag,sign)
+ *   VSET1 VADD VSUB VMUL VDIV VFMA(a,b,c)=a*b+c VFNMA(a,b,c)=c-a*b
+ *   VMIN(a,b) VMAX(a,b)  returning b when either is NaN (x86 minps/maxps semantics)
+ *   VABS VCOPYSIGN(mag,sign)
  *   VLT VGT VISNAN    comparisons giving VM
  *   VSEL(m,a,b)       m ? a : b per lane
  *   VROUND            to nearest integer (as float)
@@ -15,9 +17,18 @@
  * Coefficients come from scripts/fit_vmath.py (near-minimax, float32-rounded); the accuracy
  * they reach is measured by tests/test_vmath.c. */
 
+/* e^r - 1 for |r| <= ln2/2, as r + r^2 S(r) */
+static inline V VM_FN(expm1_reduced)(V r) {
+  V s = VFMA(VSET1(0x1.6a3cfap-10f), r, VSET1(0x1.123858p-7f));
+  s = VFMA(s, r, VSET1(0x1.5558bep-5f));
+  s = VFMA(s, r, VSET1(0x1.555494p-3f));
+  s = VFMA(s, r, VSET1(0x1.fffffcp-2f));
+  return VFMA(VMUL(r, r), s, r);
+}
+
 /* e^x. Above 88.376 (where 2^n would leave float range) the result is +inf, slightly early:
  * expf is finite up to 88.72. Below -87.336 (where the scaling would need a subnormal 2^n) it
- * is 0, where expf returns subnormals; neither matters to softmax or GELU. */
+ * is 0, where expf returns subnormals; neither matters to softmax or tanh. */
 static inline V VM_FN(exp)(V x) {
   const V lo = VSET1(-87.33654f), hi = VSET1(88.37626f);
   V xc = VMIN(VMAX(x, lo), hi);
@@ -25,11 +36,7 @@ static inline V VM_FN(exp)(V x) {
   /* ln 2 split so that n * ln2_hi is exact for |n| <= 128 even without FMA */
   V r = VFMA(n, VSET1(-0.693359375f), xc);
   r = VFMA(n, VSET1(2.12194440e-4f), r);
-  V s = VFMA(VSET1(0x1.6a3cfap-10f), r, VSET1(0x1.123858p-7f));
-  s = VFMA(s, r, VSET1(0x1.5558bep-5f));
-  s = VFMA(s, r, VSET1(0x1.555494p-3f));
-  s = VFMA(s, r, VSET1(0x1.fffffcp-2f));
-  V p = VADD(VSET1(1.0f), VFMA(VMUL(r, r), s, r)); /* 1 + (r + r^2 s): one final rounding */
+  V p = VADD(VSET1(1.0f), VM_FN(expm1_reduced)(r)); /* one final rounding */
   V y = VLDEXP(p, n);
   y = VSEL(VLT(x, lo), VSET1(0.0f), y);
   y = VSEL(VGT(x, hi), VSET1(__builtin_inff()), y);
@@ -90,16 +97,45 @@ static inline V VM_FN(erf)(V x) {
   return VSEL(VISNAN(x), x, y);
 }
 
-/* GELU(x) = x/2 * (1 + erf(x/sqrt 2)). For x/sqrt2 <= -0.875, 1 + erf is computed as erfc of
- * the magnitude, with no cancellation, so the negative tail keeps its relative accuracy. */
+/* GELU(x) = x Phi(x), Phi(x) = erfc(-x/sqrt2)/2, in one branch for all x: as Phi(-x) = 1 - Phi(x),
+ *   GELU(x) = max(x, 0) - |x| erfc(|x|/sqrt2)/2 = max(x, 0) - |x| exp(-x^2/2) R(|x|)
+ * where R(x) = erfcx(x/sqrt2)/2 is a rational P/Q of degrees (4,5) fitted for relative error over
+ * [0, 13.2] (scripts/fit_vmath.py). Unlike 1 + erf, the second term never cancels, so the
+ * negative side keeps its relative accuracy down to where GELU leaves the normal range, and the
+ * positive side is rounded once (the final FNMA). The pieces chosen for that:
+ *  - |x| is clamped at 13.125, where GELU(-13.125) = 1.5e-38, just above FLT_MIN. Below -13.125
+ *    the exact result is subnormal and is flushed to 0 by the last select; the clamp keeps every
+ *    intermediate finite and normal (subnormals are slow on x86), lets +inf give +inf, and NaN
+ *    survives through max(0, x) (its second operand, see VMAX).
+ *  - exp's argument -x^2/2 is split as w - d with d exact (an FMA), so it carries no rounding
+ *    error: rounding it would cost up to |x^2/2| 2^-24 relative, i.e. tens of ulps in the tail.
+ *    (Without a fused multiply-add, d is 0 and the tail loses that much.)
+ *  - exp(-x^2/2) = 2^n (1 + t): 2^n (n >= -124) goes onto |x|, which stays normal, and 1 + t
+ *    onto R in one FMA, so the tiny exp(-x^2/2) R is never formed on its own, only the result.
+ *  - P and Q are scaled by 1.4 (R is unchanged): near x = 0 they would otherwise sit just above
+ *    0.5 and 1, where a float's rounding error is largest relative to its value. */
 static inline V VM_FN(gelu_erf)(V x) {
-  V z = VMUL(x, VSET1(0.707106781f));
-  V a = VABS(z);
-  V small = VADD(VSET1(1.0f), VADD(z, VM_FN(erf_small_part)(z))); /* z P(z^2) is odd */
-  V q = VM_FN(erfc_large)(a);
-  V large = VSEL(VLT(z, VSET1(0.0f)), q, VSUB(VSET1(2.0f), q));
-  V h = VSEL(VLT(a, VSET1(0.875f)), small, large);
-  return VMUL(VMUL(VSET1(0.5f), x), h);
+  const V xmax = VSET1(13.125f);
+  V xa = VMIN(VABS(x), xmax);
+  V xh = VMUL(xa, VSET1(-0.5f));
+  V w = VMUL(xh, xa);
+  V d = VFNMA(xh, xa, w); /* w - (-xa^2/2), exactly */
+  V n = VROUND(VMUL(w, VSET1(1.44269504f)));
+  V r = VFMA(n, VSET1(-0.693359375f), w); /* exact: see exp */
+  r = VSUB(r, VFMA(n, VSET1(-2.12194440e-4f), d));
+  V t = VM_FN(expm1_reduced)(r);
+  V p = VFMA(VSET1(0x1.6d82aap-8f), xa, VSET1(0x1.c7d79cp-5f));
+  p = VFMA(p, xa, VSET1(0x1.02ed3ap-2f));
+  p = VFMA(p, xa, VSET1(0x1.37a468p-1f));
+  p = VFMA(p, xa, VSET1(0x1.666666p-1f));
+  V q = VFMA(VSET1(0x1.ca17aep-7f), xa, VSET1(0x1.1dadbcp-3f));
+  q = VFMA(q, xa, VSET1(0x1.4b8d6cp-1f));
+  q = VFMA(q, xa, VSET1(0x1.ab14c8p+0f));
+  q = VFMA(q, xa, VSET1(0x1.2acd54p+1f));
+  q = VFMA(q, xa, VSET1(0x1.666666p+0f));
+  V rq = VDIV(p, q);
+  V y = VFNMA(VLDEXP(xa, n), VFMA(rq, t, rq), VMAX(VSET1(0.0f), x));
+  return VSEL(VLT(x, VSUB(VSET1(0.0f), xmax)), VSET1(0.0f), y);
 }
 
 /* The tanh approximation x/2 (1 + tanh(y)), y = sqrt(2/pi) (x + 0.044715 x^3), computed as

@@ -33,6 +33,7 @@ static inline float trt_port_ldexp(float p, float n) {
 #define VMUL(a, b) ((a) * (b))
 #define VDIV(a, b) ((a) / (b))
 #define VFMA(a, b, c) ((a) * (b) + (c))
+#define VFNMA(a, b, c) ((c) - (a) * (b))
 #define VMIN trt_port_min
 #define VMAX trt_port_max
 #define VABS fabsf
@@ -55,6 +56,7 @@ static inline float trt_port_ldexp(float p, float n) {
 #undef VMUL
 #undef VDIV
 #undef VFMA
+#undef VFNMA
 #undef VMIN
 #undef VMAX
 #undef VABS
