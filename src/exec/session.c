@@ -1,5 +1,6 @@
 /* Sessions: load, check, partition and bind a model; run it through cached plans. */
 #include "exec/session.h"
+#include "exec/split.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,8 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
   s->opts.threads = threads;
   if (threads > 1 && (rc = trt_threadpool_create(&s->al, threads, &s->pool, err))) goto fail;
   if ((rc = make_io_info(s, err))) goto fail;
+  /* a profile shows the batch run whole, node by node, as the caller asked for it */
+  s->split_sym = s->prof ? -1 : trt_split_batch_symbol(&s->g);
 
   s->env = (trt_exec_env){&s->al, &s->g, s->order, s->n_order, s->eps, s->kernels, s->pool};
   s->stats.n_nodes = s->n_order;
@@ -514,6 +517,132 @@ static int record_profile(tinyrt_session *s, const trt_plan *plan, const trt_run
   return rc;
 }
 
+/* --- a batch as independent chunks (split.c) ------------------------------------------------ */
+
+typedef struct split_job {
+  tinyrt_session *s;
+  const trt_tensor *bound;
+  int64_t batch, chunk;
+  size_t in_row[16], out_row[16];
+  tinyrt_tensor *outputs;
+  const int *out_idx;
+  int n_outputs;
+  trt_exec_env env;         /* the session's, without the pool: a chunk runs on one thread */
+  pthread_mutex_t mu;       /* guards rc and err */
+  int rc;
+  tinyrt_error err;
+} split_job;
+
+/* Runs chunk c and copies its outputs into place. first: the destinations are set up from this
+ * chunk's outputs (checked or allocated) before anything is written. */
+static int run_chunk(split_job *j, int64_t c, const trt_exec_env *env, bool first,
+                     bool *allocated, tinyrt_error *err) {
+  tinyrt_session *s = j->s;
+  const trt_graph *g = &s->g;
+  int64_t r0 = c * j->chunk, rows = TRT_MIN(j->chunk, j->batch - r0);
+  trt_tensor part[16];
+  for (int i = 0; i < g->n_inputs; i++) {
+    part[i] = j->bound[i];
+    part[i].dims[0] = rows;
+    part[i].data = (char *)j->bound[i].data + (size_t)r0 * j->in_row[i];
+  }
+  trt_plan *plan;
+  trt_run_ctx *ctx;
+  bool temporary;
+  int rc = acquire_plan(s, part, &plan, &ctx, &temporary, err);
+  if (rc) return rc;
+  rc = trt_plan_execute(env, plan, ctx, part, err);
+  for (int k = 0; k < j->n_outputs && rc == TINYRT_OK; k++) {
+    const char *name = g->values[g->outputs[j->out_idx[k]]].name;
+    trt_tensor t = trt_plan_value(plan, ctx, part, g->outputs[j->out_idx[k]]);
+    size_t nbytes = trt_tensor_nbytes(&t);
+    if (t.rank < 1 || t.dims[0] != rows || (!first && nbytes != j->out_row[k] * (size_t)rows)) {
+      rc = trt_error(err, TINYRT_ERR_INTERNAL,
+                     "batch split: output '%s' does not keep the batch as its first dim", name);
+      break;
+    }
+    tinyrt_tensor *o = &j->outputs[k];
+    if (first) {
+      j->out_row[k] = nbytes / (size_t)rows;
+      size_t full = j->out_row[k] * (size_t)j->batch;
+      if (o->data && o->capacity < full) {
+        rc = trt_error(err, TINYRT_ERR_SHAPE, "output '%s' needs %zu bytes, the buffer has %zu",
+                       name, full, o->capacity);
+        break;
+      }
+      if (!o->data) {
+        if (!(o->data = trt_malloc(&s->al, full ? full : 1))) {
+          rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory for output '%s' (%zu bytes)",
+                         name, full);
+          break;
+        }
+        o->capacity = full;
+        allocated[k] = true;
+      }
+      o->dtype = t.dtype;
+      o->rank = t.rank;
+      memcpy(o->dims, t.dims, sizeof(int64_t) * (size_t)t.rank);
+      o->dims[0] = j->batch;
+    }
+    if (nbytes) memcpy((char *)o->data + (size_t)r0 * j->out_row[k], t.data, nbytes);
+  }
+  release_plan(s, plan, ctx, temporary);
+  return rc;
+}
+
+static void chunk_task(void *ctx, int64_t task, int thread) {
+  (void)thread;
+  split_job *j = ctx;
+  tinyrt_error err = {0};
+  int rc = run_chunk(j, task + 1, &j->env, false, NULL, &err);
+  if (rc) {
+    pthread_mutex_lock(&j->mu);
+    if (!j->rc) {
+      j->rc = rc;
+      j->err = err;
+    }
+    pthread_mutex_unlock(&j->mu);
+  }
+}
+
+/* Runs the batch as chunks of `chunk` rows: the first on its own (it sets up the outputs),
+ * then the others spread over the pool, each on one thread. */
+static int run_split(tinyrt_session *s, const trt_tensor *bound, int64_t chunk,
+                     tinyrt_tensor *outputs, const int *out_idx, int n_outputs, bool *allocated,
+                     tinyrt_error *err) {
+  const trt_graph *g = &s->g;
+  if (g->n_inputs > 16 || n_outputs > 16)
+    return trt_error(err, TINYRT_ERR_INTERNAL, "batch split: too many inputs or outputs");
+  split_job j;
+  memset(&j, 0, sizeof j);
+  j.s = s;
+  j.bound = bound;
+  j.batch = bound[0].dims[0];
+  j.chunk = chunk;
+  for (int i = 0; i < g->n_inputs; i++) j.in_row[i] = trt_tensor_nbytes(&bound[i]) / (size_t)j.batch;
+  j.outputs = outputs;
+  j.out_idx = out_idx;
+  j.n_outputs = n_outputs;
+  j.env = s->env;
+  j.env.pool = NULL;
+  int rc = run_chunk(&j, 0, &s->env, true, allocated, err);
+  if (rc) return rc;
+  pthread_mutex_init(&j.mu, NULL);
+  int64_t chunks = (j.batch + chunk - 1) / chunk;
+  trt_parallel_for(s->pool, chunks - 1, chunk_task, &j);
+  pthread_mutex_destroy(&j.mu);
+  if (j.rc && err) *err = j.err;
+  return j.rc;
+}
+
+/* Rows per chunk when this batch runs as chunks, else 0. */
+static int64_t split_chunk(const tinyrt_session *s, const trt_tensor *bound) {
+  if (s->split_sym < 0 || s->g.n_inputs < 1 || bound[0].rank < 1) return 0;
+  int64_t row_tokens = 1;
+  for (int d = 1; d < bound[0].rank; d++) row_tokens *= bound[0].dims[d];
+  return trt_split_chunk_rows(bound[0].dims[0], row_tokens, trt_threadpool_size(s->pool));
+}
+
 int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
                tinyrt_tensor *outputs, int n_outputs, tinyrt_error *err) {
   if (!s) return trt_error(err, TINYRT_ERR_ARGUMENT, "session is NULL");
@@ -554,6 +683,26 @@ int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
     }
   }
 
+  int64_t chunk = split_chunk(s, bound);
+  if (chunk > 0) {
+    if (n_outputs > 0 && !(allocated = trt_calloc(&s->al, (size_t)n_outputs, sizeof *allocated))) {
+      rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory");
+      goto done;
+    }
+    rc = run_split(s, bound, chunk, outputs, out_idx, n_outputs, allocated, err);
+    if (rc == TINYRT_OK) goto done;
+    /* A chunk failed (a bad token id, say): run the batch whole instead, so that the error
+     * names rows and values as the caller gave them, not as a chunk saw them. */
+    for (int k = 0; k < n_outputs; k++)
+      if (allocated[k]) {
+        trt_free(&s->al, outputs[k].data);
+        outputs[k].data = NULL;
+        outputs[k].capacity = 0;
+      }
+    trt_free(&s->al, allocated);
+    allocated = NULL;
+    rc = TINYRT_OK;
+  }
   trt_plan *plan;
   trt_run_ctx *ctx;
   bool temporary;

@@ -34,6 +34,7 @@ struct tinyrt_session {
   tinyrt_session_stats stats;
   trt_profiler *prof;         /* NULL unless opts.profile */
   trt_opt_report *opt_report; /* what the graph optimizer did */
+  int split_sym;              /* batch symbol when a batch may run as chunks (split.c), or -1 */
 };
 
 /* Read-only views for tools (inspect, report). */
