@@ -117,24 +117,7 @@ static double max_diff(tinyrt_session *a, tinyrt_session *b, const inputs *in) {
   if (rc) return INFINITY;
   rc = run(b, in, ob, n, &err);
   CHECK_MSG(rc == TINYRT_OK, "run: %s", err.message);
-  double worst = rc ? INFINITY : 0;
-  for (int k = 0; k < n && !rc; k++) {
-    size_t cnt = 1;
-    bool same = oa[k].rank == ob[k].rank && oa[k].dtype == TINYRT_FLOAT;
-    for (int d = 0; d < oa[k].rank && same; d++) {
-      same = oa[k].dims[d] == ob[k].dims[d];
-      cnt *= (size_t)oa[k].dims[d];
-    }
-    if (!same) {
-      worst = INFINITY;
-      continue;
-    }
-    const float *x = oa[k].data, *y = ob[k].data;
-    for (size_t i = 0; i < cnt; i++) {
-      double d = fabs((double)x[i] - (double)y[i]);
-      if (!(d <= worst)) worst = d;
-    }
-  }
+  double worst = rc ? INFINITY : test_outputs_max_diff(oa, ob, n);
   for (int k = 0; k < n; k++) tinyrt_tensor_free(a, &oa[k]);
   if (!rc)
     for (int k = 0; k < n; k++) tinyrt_tensor_free(b, &ob[k]);

@@ -144,24 +144,7 @@ static double max_diff(tinyrt_session *a, tinyrt_session *b, const inputs *in) {
     release_outputs(a, oa, n);
     return INFINITY;
   }
-  double worst = 0;
-  for (int k = 0; k < n; k++) {
-    size_t cnt = 1;
-    bool same = oa[k].rank == ob[k].rank && oa[k].dtype == TINYRT_FLOAT;
-    for (int d = 0; d < oa[k].rank && same; d++) {
-      same = oa[k].dims[d] == ob[k].dims[d];
-      cnt *= (size_t)oa[k].dims[d];
-    }
-    if (!same) {
-      worst = INFINITY;
-      continue;
-    }
-    const float *x = oa[k].data, *y = ob[k].data;
-    for (size_t i = 0; i < cnt; i++) {
-      double d = fabs((double)x[i] - (double)y[i]);
-      if (!(d <= worst)) worst = d; /* NaN propagates */
-    }
-  }
+  double worst = test_outputs_max_diff(oa, ob, n);
   release_outputs(a, oa, n);
   release_outputs(b, ob, n);
   return worst;

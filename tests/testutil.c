@@ -1,5 +1,7 @@
 #include "testutil.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 int test_passed, test_failed;
@@ -30,4 +32,26 @@ void *test_read_file(const char *path, size_t *size) {
   fclose(f);
   if (buf && size) *size = (size_t)n;
   return buf;
+}
+
+double test_outputs_max_diff(const tinyrt_tensor *a, const tinyrt_tensor *b, int n) {
+  double worst = 0;
+  for (int k = 0; k < n; k++) {
+    size_t cnt = 1;
+    bool same = a[k].rank == b[k].rank && a[k].dtype == TINYRT_FLOAT;
+    for (int d = 0; d < a[k].rank && same; d++) {
+      same = a[k].dims[d] == b[k].dims[d];
+      cnt *= (size_t)a[k].dims[d];
+    }
+    if (!same) {
+      worst = INFINITY;
+      continue;
+    }
+    const float *x = a[k].data, *y = b[k].data;
+    for (size_t i = 0; i < cnt; i++) {
+      double d = fabs((double)x[i] - (double)y[i]);
+      if (!(d <= worst)) worst = d; /* NaN propagates */
+    }
+  }
+  return worst;
 }

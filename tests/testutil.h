@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tinyrt.h"
+
 extern int test_passed, test_failed;
 
 #define CHECK(cond)                                                              \
@@ -41,6 +43,10 @@ extern int test_passed, test_failed;
 
 /* Prints the summary line and returns the process exit code. */
 int test_finish(void);
+
+/* Max |a - b| over n pairs of float outputs; INFINITY when a pair differs in type or shape, NaN
+ * when a value is NaN. */
+double test_outputs_max_diff(const tinyrt_tensor *a, const tinyrt_tensor *b, int n);
 
 /* Reads a whole file into a malloc'd buffer; NULL on failure. */
 void *test_read_file(const char *path, size_t *size);

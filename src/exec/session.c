@@ -517,6 +517,40 @@ static int record_profile(tinyrt_session *s, const trt_plan *plan, const trt_run
   return rc;
 }
 
+/* --- outputs ----------------------------------------------------------------------------- */
+
+/* A caller's buffer for an output of `need` bytes is large enough (no buffer: nothing to check). */
+static int check_capacity(const tinyrt_tensor *out, const char *name, size_t need,
+                          tinyrt_error *err) {
+  if (out->data && out->capacity < need)
+    return trt_error(err, TINYRT_ERR_SHAPE, "output '%s' needs %zu bytes, the buffer has %zu",
+                     name, need, out->capacity);
+  return TINYRT_OK;
+}
+
+/* Gives an output its buffer of `need` bytes: the caller's, checked, or a new one (*allocated). */
+static int output_buffer(tinyrt_session *s, tinyrt_tensor *out, const char *name, size_t need,
+                         bool *allocated, tinyrt_error *err) {
+  if (out->data) return check_capacity(out, name, need, err);
+  if (!(out->data = trt_malloc(&s->al, need ? need : 1)))
+    return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for output '%s' (%zu bytes)", name,
+                     need);
+  out->capacity = need;
+  *allocated = true;
+  return TINYRT_OK;
+}
+
+/* Frees the output buffers this call allocated (a failed run leaves none behind). */
+static void release_allocated(tinyrt_session *s, tinyrt_tensor *outputs, const bool *allocated,
+                              int n_outputs) {
+  for (int k = 0; k < n_outputs && allocated; k++)
+    if (allocated[k]) {
+      trt_free(&s->al, outputs[k].data);
+      outputs[k].data = NULL;
+      outputs[k].capacity = 0;
+    }
+}
+
 /* --- a batch as independent chunks (split.c) ------------------------------------------------ */
 
 typedef struct split_job {
@@ -564,21 +598,8 @@ static int run_chunk(split_job *j, int64_t c, const trt_exec_env *env, bool firs
     tinyrt_tensor *o = &j->outputs[k];
     if (first) {
       j->out_row[k] = nbytes / (size_t)rows;
-      size_t full = j->out_row[k] * (size_t)j->batch;
-      if (o->data && o->capacity < full) {
-        rc = trt_error(err, TINYRT_ERR_SHAPE, "output '%s' needs %zu bytes, the buffer has %zu",
-                       name, full, o->capacity);
-        break;
-      }
-      if (!o->data) {
-        if (!(o->data = trt_malloc(&s->al, full ? full : 1))) {
-          rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory for output '%s' (%zu bytes)",
-                         name, full);
-          break;
-        }
-        o->capacity = full;
-        allocated[k] = true;
-      }
+      rc = output_buffer(s, o, name, j->out_row[k] * (size_t)j->batch, &allocated[k], err);
+      if (rc) break;
       o->dtype = t.dtype;
       o->rank = t.rank;
       memcpy(o->dims, t.dims, sizeof(int64_t) * (size_t)t.rank);
@@ -693,12 +714,7 @@ int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
     if (rc == TINYRT_OK) goto done;
     /* A chunk failed (a bad token id, say): run the batch whole instead, so that the error
      * names rows and values as the caller gave them, not as a chunk saw them. */
-    for (int k = 0; k < n_outputs; k++)
-      if (allocated[k]) {
-        trt_free(&s->al, outputs[k].data);
-        outputs[k].data = NULL;
-        outputs[k].capacity = 0;
-      }
+    release_allocated(s, outputs, allocated, n_outputs);
     trt_free(&s->al, allocated);
     allocated = NULL;
     rc = TINYRT_OK;
@@ -712,10 +728,8 @@ int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
     /* check every destination before writing any, so a failure leaves nothing half done */
     for (int k = 0; k < n_outputs && rc == TINYRT_OK; k++) {
       trt_tensor t = trt_plan_value(plan, ctx, bound, g->outputs[out_idx[k]]);
-      size_t nbytes = trt_tensor_nbytes(&t);
-      if (outputs[k].data && outputs[k].capacity < nbytes)
-        rc = trt_error(err, TINYRT_ERR_SHAPE, "output '%s' needs %zu bytes, the buffer has %zu",
-                       g->values[g->outputs[out_idx[k]]].name, nbytes, outputs[k].capacity);
+      rc = check_capacity(&outputs[k], g->values[g->outputs[out_idx[k]]].name,
+                          trt_tensor_nbytes(&t), err);
     }
     if (rc == TINYRT_OK && n_outputs > 0) {
       allocated = trt_calloc(&s->al, (size_t)n_outputs, sizeof *allocated);
@@ -724,29 +738,15 @@ int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
     for (int k = 0; k < n_outputs && rc == TINYRT_OK; k++) {
       trt_tensor t = trt_plan_value(plan, ctx, bound, g->outputs[out_idx[k]]);
       size_t nbytes = trt_tensor_nbytes(&t);
-      if (!outputs[k].data) {
-        outputs[k].data = trt_malloc(&s->al, nbytes ? nbytes : 1);
-        if (!outputs[k].data) {
-          rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory for output '%s' (%zu bytes)",
-                         g->values[g->outputs[out_idx[k]]].name, nbytes);
-          break;
-        }
-        outputs[k].capacity = nbytes;
-        allocated[k] = true;
-      }
+      rc = output_buffer(s, &outputs[k], g->values[g->outputs[out_idx[k]]].name, nbytes,
+                         &allocated[k], err);
+      if (rc) break;
       if (nbytes) memcpy(outputs[k].data, t.data, nbytes);
       outputs[k].dtype = t.dtype;
       outputs[k].rank = t.rank;
       memcpy(outputs[k].dims, t.dims, sizeof(int64_t) * (size_t)t.rank);
     }
-    if (rc) {
-      for (int k = 0; k < n_outputs; k++)
-        if (allocated && allocated[k]) {
-          trt_free(&s->al, outputs[k].data);
-          outputs[k].data = NULL;
-          outputs[k].capacity = 0;
-        }
-    }
+    if (rc) release_allocated(s, outputs, allocated, n_outputs);
   }
   if (rc == TINYRT_OK && s->prof) {
     rc = record_profile(s, plan, ctx, start, trt_now_ns());

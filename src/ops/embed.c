@@ -25,7 +25,6 @@
  * position), and normalizes like LayerNormalization's reference kernel (two passes in double),
  * so that on the ref EP the fused node reproduces the unfused graph exactly. The fusion
  * (src/opt/fuse_embed.c) gives neither mask nor mask_index. */
-#include <math.h>
 #include <string.h>
 
 #include "ops/embed.h"
@@ -187,21 +186,14 @@ static int ref_embed(trt_kernel_ctx *k, const trt_tensor *in, int n_in, trt_tens
                         : (int64_t)s;
     const float *pr = pos + p * (int64_t)h;
     float *yr = y + t * h;
-    double sum = 0, sq = 0;
+    double sum = 0;
     for (size_t i = 0; i < h; i++) {
       float e = sr ? wr[i] + sr[i] : wr[i];
       yr[i] = e + pr[i];
       sum += yr[i];
     }
     if (sum_out) memcpy(sum_out + t * h, yr, h * sizeof(float));
-    double mean = sum / (double)h;
-    for (size_t i = 0; i < h; i++) sq += (yr[i] - mean) * (yr[i] - mean);
-    double inv = 1.0 / sqrt(sq / (double)h + eps);
-    for (size_t i = 0; i < h; i++) {
-      double v = (yr[i] - mean) * inv * gamma[i];
-      if (beta) v += beta[i];
-      yr[i] = (float)v;
-    }
+    trt_ln_row_ref(yr, h, sum, eps, gamma, beta);
   }
   return TINYRT_OK;
 }

@@ -172,26 +172,30 @@ static int infer_skip_ln(trt_infer_ctx *c, tinyrt_error *err) {
 static void skip_ln_rows(const float *x, const float *skip, const float *gamma, const float *beta,
                          const float *bias, float eps, size_t rows, size_t h, float *y,
                          float *sum_out) {
-  /* The sum is formed in float as the unfused Add nodes do ((input + bias) + skip); the
-   * normalization follows LayerNormalization's reference kernel (two passes in double), so that
-   * on the ref EP the fused node reproduces Add + LayerNormalization exactly. */
+  /* The sum is formed in float as the unfused Add nodes do ((input + bias) + skip), then
+   * normalized as LayerNormalization's reference kernel does (trt_ln_row_ref). */
   for (size_t r = 0; r < rows; r++) {
     const float *xr = x + r * h, *sr = skip + r * h;
     float *yr = y + r * h;
-    double sum = 0, sq = 0;
+    double sum = 0;
     for (size_t i = 0; i < h; i++) {
       yr[i] = (bias ? xr[i] + bias[i] : xr[i]) + sr[i];
       sum += yr[i];
     }
     if (sum_out) memcpy(sum_out + r * h, yr, h * sizeof(float));
-    double mean = sum / (double)h;
-    for (size_t i = 0; i < h; i++) sq += (yr[i] - mean) * (yr[i] - mean);
-    double inv = 1.0 / sqrt(sq / (double)h + eps);
-    for (size_t i = 0; i < h; i++) {
-      double v = (yr[i] - mean) * inv * gamma[i];
-      if (beta) v += beta[i];
-      yr[i] = (float)v;
-    }
+    trt_ln_row_ref(yr, h, sum, eps, gamma, beta);
+  }
+}
+
+void trt_ln_row_ref(float *y, size_t h, double sum, float eps, const float *gamma,
+                    const float *beta) {
+  double mean = sum / (double)h, sq = 0;
+  for (size_t i = 0; i < h; i++) sq += (y[i] - mean) * (y[i] - mean);
+  double inv = 1.0 / sqrt(sq / (double)h + eps);
+  for (size_t i = 0; i < h; i++) {
+    double v = (y[i] - mean) * inv * gamma[i];
+    if (beta) v += beta[i];
+    y[i] = (float)v;
   }
 }
 

@@ -116,6 +116,11 @@ int trt_broadcast_shapes(int ra, const int64_t *da, int rb, const int64_t *db, i
                          int64_t *d_out, tinyrt_error *err);
 /* Normalizes axis in [-rank, rank) to [0, rank); fails naming the axis and rank. */
 int trt_normalize_axis(int64_t axis, int rank, int *out, tinyrt_error *err);
+/* Layer-normalizes the h values of y in place, given their sum (in double): the arithmetic of
+ * LayerNormalization's reference kernel (two passes in double), so that the fused ops' reference
+ * kernels reproduce the unfused graph exactly. beta may be NULL. */
+void trt_ln_row_ref(float *y, size_t h, double sum, float eps, const float *gamma,
+                    const float *beta);
 /* Reads element i of an integer tensor (INT64 or INT32) as int64. */
 int64_t trt_tensor_get_int(const trt_tensor *t, size_t i);
 

@@ -170,34 +170,12 @@ static bool match_position(const opt_ctx *c, const leaf *l, trt_dim seq, int64_t
   return true;
 }
 
-/* LayerNormalization over the last axis of a rank-3 float value, constant γ [h] and β [h] (or
- * none), only output Y used. */
-static bool plain_ln(const opt_ctx *c, const trt_node *ln, int64_t *h) {
-  if (ln->n_inputs < 2 || ln->inputs[0] < 0) return false;
-  const opt_shape *x = &c->sh[ln->inputs[0]];
-  if (x->dtype != TINYRT_FLOAT || x->rank != 3 || x->dims[2].sym >= 0 || x->dims[2].value < 1)
-    return false;
-  *h = x->dims[2].value;
-  int64_t axis = trt_attr_int(ln, "axis", -1);
-  if ((axis != -1 && axis != 2) || trt_attr_int(ln, "stash_type", 1) != 1) return false;
-  const trt_tensor *g = opt_const(c, ln->inputs[1]);
-  if (!g || g->rank != 1 || !opt_const_vector(c, ln->inputs[1], *h)) return false;
-  if (ln->n_inputs > 2 && ln->inputs[2] >= 0) {
-    const trt_tensor *b = opt_const(c, ln->inputs[2]);
-    if (!b || b->rank != 1 || !opt_const_vector(c, ln->inputs[2], *h)) return false;
-  }
-  for (int k = 1; k < ln->n_outputs; k++) {
-    int v = ln->outputs[k], r[1];
-    if (v >= 0 && (c->g->values[v].is_output || opt_readers(c, v, r, 1) > 0)) return false;
-  }
-  return true;
-}
-
 /* Inputs of the op for the block under LayerNormalization node ni, or false. */
 static bool match_block(const opt_ctx *c, int ni, block *b, int *ins, int64_t *pos_rows) {
   const trt_node *ln = &c->g->nodes[ni];
   int64_t h;
-  if (!plain_ln(c, ln, &h)) return false;
+  /* over the hidden axis of [batch, sequence, hidden] */
+  if (!opt_plain_layer_norm(c, ln, &h) || c->sh[ln->inputs[0]].rank != 3) return false;
   memset(b, 0, sizeof *b);
   int x = ln->inputs[0];
   if (opt_producer(c, x, TRT_OP_ADD) < 0 || !collect(c, x, ni, b) || b->n_leaves < 2)

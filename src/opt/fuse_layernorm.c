@@ -111,8 +111,7 @@ int opt_fuse_layer_norm(opt_ctx *c) {
   return TINYRT_OK;
 }
 
-/* A LayerNormalization over the last axis with constant γ (and β) whose only used output is Y. */
-static bool plain_layer_norm(const opt_ctx *c, const trt_node *ln, int64_t *h) {
+bool opt_plain_layer_norm(const opt_ctx *c, const trt_node *ln, int64_t *h) {
   if (ln->n_inputs < 2 || ln->inputs[0] < 0) return false;
   *h = float_last_dim(c, ln->inputs[0]);
   int64_t axis = trt_attr_int(ln, "axis", -1);
@@ -136,7 +135,7 @@ int opt_fuse_skip_layer_norm(opt_ctx *c) {
   for (int ni = 0; ni < g->n_nodes; ni++) {
     const trt_node *ln = &g->nodes[ni];
     int64_t h;
-    if (ln->dead || ln->op != TRT_OP_LAYER_NORM || !plain_layer_norm(c, ln, &h)) continue;
+    if (ln->dead || ln->op != TRT_OP_LAYER_NORM || !opt_plain_layer_norm(c, ln, &h)) continue;
     int sum = ln->inputs[0];
     int add = opt_producer(c, sum, TRT_OP_ADD);
     if (add < 0 || opt_sole_reader(c, sum) != ni) continue;

@@ -105,6 +105,9 @@ bool opt_shape_eq(const opt_shape *a, const opt_shape *b);
 int opt_fold(opt_ctx *c, bool constant_nodes_only);
 int opt_fuse_layer_norm(opt_ctx *c);      /* fuse_layernorm.c */
 int opt_fuse_skip_layer_norm(opt_ctx *c);
+/* A LayerNormalization over the last axis of a float value whose last dim h is fixed, with
+ * constant γ [h] (and β [h]), whose only used output is Y; sets *h. */
+bool opt_plain_layer_norm(const opt_ctx *c, const trt_node *ln, int64_t *h);
 int opt_fuse_gelu(opt_ctx *c);            /* fuse_gelu.c */
 int opt_fuse_bias_gelu(opt_ctx *c);
 int opt_rewrite_fast_gelu(opt_ctx *c);
