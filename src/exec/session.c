@@ -561,19 +561,39 @@ typedef struct split_job {
   tinyrt_tensor *outputs;
   const int *out_idx;
   int n_outputs;
+  bool *allocated;          /* per output: this call allocated it */
   trt_exec_env env;         /* the session's, without the pool: a chunk runs on one thread */
-  pthread_mutex_t mu;       /* guards rc and err */
+  pthread_mutex_t mu;       /* guards ready, rc and err */
+  bool ready;               /* the outputs are set up (out_row, buffers, dims) */
   int rc;
   tinyrt_error err;
 } split_job;
 
-/* Runs chunk c and copies its outputs into place. first: the destinations are set up from this
- * chunk's outputs (checked or allocated) before anything is written. */
-static int run_chunk(split_job *j, int64_t c, const trt_exec_env *env, bool first,
-                     bool *allocated, tinyrt_error *err) {
+/* Sets up the destinations from the first finished chunk's outputs (checked or allocated)
+ * before any chunk writes there. Called with j->mu held. */
+static int setup_outputs(split_job *j, const trt_plan *plan, trt_run_ctx *ctx,
+                         const trt_tensor *part, int64_t rows, tinyrt_error *err) {
+  const trt_graph *g = &j->s->g;
+  for (int k = 0; k < j->n_outputs; k++) {
+    trt_tensor t = trt_plan_value(plan, ctx, part, g->outputs[j->out_idx[k]]);
+    tinyrt_tensor *o = &j->outputs[k];
+    j->out_row[k] = trt_tensor_nbytes(&t) / (size_t)rows;
+    int rc = output_buffer(j->s, o, g->values[g->outputs[j->out_idx[k]]].name,
+                           j->out_row[k] * (size_t)j->batch, &j->allocated[k], err);
+    if (rc) return rc;
+    o->dtype = t.dtype;
+    o->rank = t.rank;
+    memcpy(o->dims, t.dims, sizeof(int64_t) * (size_t)t.rank);
+    o->dims[0] = j->batch;
+  }
+  return TINYRT_OK;
+}
+
+/* Runs batch rows [r0, r0 + rows) and copies their outputs into place. */
+static int run_rows(split_job *j, int64_t r0, int64_t rows, const trt_exec_env *env,
+                    tinyrt_error *err) {
   tinyrt_session *s = j->s;
   const trt_graph *g = &s->g;
-  int64_t r0 = c * j->chunk, rows = TRT_MIN(j->chunk, j->batch - r0);
   trt_tensor part[16];
   for (int i = 0; i < g->n_inputs; i++) {
     part[i] = j->bound[i];
@@ -587,25 +607,28 @@ static int run_chunk(split_job *j, int64_t c, const trt_exec_env *env, bool firs
   if (rc) return rc;
   rc = trt_plan_execute(env, plan, ctx, part, err);
   for (int k = 0; k < j->n_outputs && rc == TINYRT_OK; k++) {
-    const char *name = g->values[g->outputs[j->out_idx[k]]].name;
+    trt_tensor t = trt_plan_value(plan, ctx, part, g->outputs[j->out_idx[k]]);
+    if (t.rank < 1 || t.dims[0] != rows)
+      rc = trt_error(err, TINYRT_ERR_INTERNAL,
+                     "batch split: output '%s' does not keep the batch as its first dim",
+                     g->values[g->outputs[j->out_idx[k]]].name);
+  }
+  if (rc == TINYRT_OK) {
+    pthread_mutex_lock(&j->mu);
+    if (j->rc) rc = j->rc; /* another chunk failed: the batch will run whole */
+    else if (!j->ready && (rc = setup_outputs(j, plan, ctx, part, rows, err)) == TINYRT_OK)
+      j->ready = true;
+    pthread_mutex_unlock(&j->mu);
+  }
+  for (int k = 0; k < j->n_outputs && rc == TINYRT_OK; k++) {
     trt_tensor t = trt_plan_value(plan, ctx, part, g->outputs[j->out_idx[k]]);
     size_t nbytes = trt_tensor_nbytes(&t);
-    if (t.rank < 1 || t.dims[0] != rows || (!first && nbytes != j->out_row[k] * (size_t)rows)) {
-      rc = trt_error(err, TINYRT_ERR_INTERNAL,
-                     "batch split: output '%s' does not keep the batch as its first dim", name);
+    if (nbytes != j->out_row[k] * (size_t)rows) {
+      rc = trt_error(err, TINYRT_ERR_INTERNAL, "batch split: output '%s' changes its row size",
+                     g->values[g->outputs[j->out_idx[k]]].name);
       break;
     }
-    tinyrt_tensor *o = &j->outputs[k];
-    if (first) {
-      j->out_row[k] = nbytes / (size_t)rows;
-      rc = output_buffer(s, o, name, j->out_row[k] * (size_t)j->batch, &allocated[k], err);
-      if (rc) break;
-      o->dtype = t.dtype;
-      o->rank = t.rank;
-      memcpy(o->dims, t.dims, sizeof(int64_t) * (size_t)t.rank);
-      o->dims[0] = j->batch;
-    }
-    if (nbytes) memcpy((char *)o->data + (size_t)r0 * j->out_row[k], t.data, nbytes);
+    if (nbytes) memcpy((char *)j->outputs[k].data + (size_t)r0 * j->out_row[k], t.data, nbytes);
   }
   release_plan(s, plan, ctx, temporary);
   return rc;
@@ -615,7 +638,8 @@ static void chunk_task(void *ctx, int64_t task, int thread) {
   (void)thread;
   split_job *j = ctx;
   tinyrt_error err = {0};
-  int rc = run_chunk(j, task + 1, &j->env, false, NULL, &err);
+  int64_t r0 = task * j->chunk;
+  int rc = run_rows(j, r0, TRT_MIN(j->chunk, j->batch - r0), &j->env, &err);
   if (rc) {
     pthread_mutex_lock(&j->mu);
     if (!j->rc) {
@@ -626,8 +650,10 @@ static void chunk_task(void *ctx, int64_t task, int thread) {
   }
 }
 
-/* Runs the batch as chunks of `chunk` rows: the first on its own (it sets up the outputs),
- * then the others spread over the pool, each on one thread. */
+/* Runs the batch as chunks of `chunk` rows spread over the pool, each on one thread, as many
+ * as fill whole rounds of the threads; the rows left over (fewer chunks than threads) then run
+ * as one part with the pool, so that no thread idles while another runs a last chunk alone.
+ * The first part to finish sets up the outputs. */
 static int run_split(tinyrt_session *s, const trt_tensor *bound, int64_t chunk,
                      tinyrt_tensor *outputs, const int *out_idx, int n_outputs, bool *allocated,
                      tinyrt_error *err) {
@@ -644,16 +670,19 @@ static int run_split(tinyrt_session *s, const trt_tensor *bound, int64_t chunk,
   j.outputs = outputs;
   j.out_idx = out_idx;
   j.n_outputs = n_outputs;
+  j.allocated = allocated;
   j.env = s->env;
   j.env.pool = NULL;
-  int rc = run_chunk(&j, 0, &s->env, true, allocated, err);
-  if (rc) return rc;
+  int64_t chunks = (j.batch + chunk - 1) / chunk, threads = trt_threadpool_size(s->pool);
+  int64_t rounds = chunks - chunks % threads;
   pthread_mutex_init(&j.mu, NULL);
-  int64_t chunks = (j.batch + chunk - 1) / chunk;
-  trt_parallel_for(s->pool, chunks - 1, chunk_task, &j);
+  trt_parallel_for(s->pool, rounds, chunk_task, &j);
+  int rc = j.rc;
+  if (rc == TINYRT_OK && rounds < chunks)
+    rc = run_rows(&j, rounds * chunk, j.batch - rounds * chunk, &s->env, &j.err);
   pthread_mutex_destroy(&j.mu);
-  if (j.rc && err) *err = j.err;
-  return j.rc;
+  if (rc && err) *err = j.err;
+  return rc;
 }
 
 /* Rows per chunk when this batch runs as chunks, else 0. */

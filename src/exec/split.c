@@ -81,8 +81,10 @@ int64_t trt_split_chunk_rows(int64_t batch, int64_t row_tokens, int threads) {
   if (batch < 2 || row_tokens < 1) return 0;
   int64_t rows = TRT_SPLIT_TOKENS / row_tokens;
   if (rows < 1) rows = 1;
-  /* enough chunks to keep every thread busy, several each so that uneven chunks even out */
-  int64_t fair = batch / (4 * (int64_t)(threads > 0 ? threads : 1));
+  /* enough chunks to keep every thread busy, several each so that uneven chunks even out, or
+   * at least one each when the batch is small */
+  int64_t t = threads > 0 ? threads : 1, fair = batch / (4 * t);
+  if (fair < 1) fair = batch / t;
   if (fair >= 1 && fair < rows) rows = fair;
   return rows < batch ? rows : 0;
 }
