@@ -15,27 +15,48 @@
 
 #define NR (2 * VLEN)
 
-/* Stores one row's two vectors with the epilogue; n valid columns (1..NR). */
-static inline __attribute__((always_inline)) void KN(finish_row)(const trt_sgemm_block *t,
-                                                                 int i, int64_t j, int n,
-                                                                 V x0, V x1) {
-  float *c = t->c + i * t->ldc + j;
-  if (t->last) {
-    if (t->scale != 1.0f) {
-      x0 = VMUL(x0, VSET1(t->scale));
-      x1 = VMUL(x1, VSET1(t->scale));
+/* The block's epilogue, copied out of the descriptor once per call: C is stored through a
+ * float pointer, which may alias the descriptor's float fields as far as the compiler knows,
+ * so read through `t` every field would be reloaded after every store. */
+typedef struct KN(epilogue) {
+  bool any;           /* anything to do beyond storing the sums */
+  float scale;        /* 1: none */
+  const float *bias;  /* at the call's first column, or NULL */
+  const float *res;   /* added here (no activation pass follows), or NULL */
+  int64_t ldr;
+} KN(epilogue);
+
+static inline __attribute__((always_inline)) KN(epilogue) KN(epilogue_of)(const trt_sgemm_block *t) {
+  KN(epilogue) e = {false, 1.0f, NULL, NULL, 0};
+  if (!t->last) return e;
+  e.scale = t->scale;
+  e.bias = t->bias;
+  e.res = t->act == TRT_SGEMM_ACT_NONE ? t->res : NULL; /* else after the activation pass */
+  e.ldr = t->ldr;
+  e.any = e.scale != 1.0f || e.bias || e.res;
+  return e;
+}
+
+/* Stores row i's two vectors at column j with the epilogue; n valid columns (1..NR). */
+static inline __attribute__((always_inline)) void KN(finish_row)(const KN(epilogue) *e, float *c,
+                                                                 int i, int64_t j, int n, V x0,
+                                                                 V x1) {
+  if (e->any) {
+    if (e->scale != 1.0f) {
+      x0 = VMUL(x0, VSET1(e->scale));
+      x1 = VMUL(x1, VSET1(e->scale));
     }
     if (n == NR) {
-      if (t->bias) {
-        x0 = VADD(x0, VLOADU(t->bias + j));
-        x1 = VADD(x1, VLOADU(t->bias + j + VLEN));
+      if (e->bias) {
+        x0 = VADD(x0, VLOADU(e->bias + j));
+        x1 = VADD(x1, VLOADU(e->bias + j + VLEN));
       }
-    } else if (t->bias) {
-      x0 = VADD(x0, VLOADU_M(t->bias + j, VMASK_FIRST(n < VLEN ? n : VLEN)));
-      x1 = VADD(x1, VLOADU_M(t->bias + j + VLEN, VMASK_FIRST(n > VLEN ? n - VLEN : 0)));
+    } else if (e->bias) {
+      x0 = VADD(x0, VLOADU_M(e->bias + j, VMASK_FIRST(n < VLEN ? n : VLEN)));
+      x1 = VADD(x1, VLOADU_M(e->bias + j + VLEN, VMASK_FIRST(n > VLEN ? n - VLEN : 0)));
     }
-    if (t->res && t->act == TRT_SGEMM_ACT_NONE) { /* else after the activation pass */
-      const float *r = t->res + i * t->ldr + j;
+    if (e->res) {
+      const float *r = e->res + i * e->ldr + j;
       if (n == NR) {
         x0 = VADD(x0, VLOADU(r));
         x1 = VADD(x1, VLOADU(r + VLEN));
@@ -59,8 +80,8 @@ static inline __attribute__((always_inline)) void KN(finish_row)(const trt_sgemm
  * (defined by the instantiation) expands X(0) ... X(KMR-1); `i < mr` folds away. */
 #define KDECL(i) V acc##i##_0 = VZERO(), acc##i##_1 = VZERO();
 #define KLOAD_C(i)                                                                    \
-  if (i < mr && t->accumulate) {                                                      \
-    const float *c = t->c + i * t->ldc + j;                                           \
+  if (i < mr && accumulate) {                                                         \
+    const float *c = c0 + i * ldc + j;                                                \
     if (n == NR) {                                                                    \
       acc##i##_0 = VLOADU(c);                                                         \
       acc##i##_1 = VLOADU(c + VLEN);                                                  \
@@ -72,11 +93,11 @@ static inline __attribute__((always_inline)) void KN(finish_row)(const trt_sgemm
 #define KSTEP(i)                                                                      \
   if (i < mr) {                                                                       \
     V ai = VBCAST(a + i * lda);                                                       \
-    acc##i##_0 = VFMA(ai, b0, acc##i##_0);                                            \
-    acc##i##_1 = VFMA(ai, b1, acc##i##_1);                                            \
+    acc##i##_0 = VFMA(ai, b0v, acc##i##_0);                                           \
+    acc##i##_1 = VFMA(ai, b1v, acc##i##_1);                                           \
   }
 #define KFINISH(i) \
-  if (i < mr) KN(finish_row)(t, i, j, n, acc##i##_0, acc##i##_1);
+  if (i < mr) KN(finish_row)(&ep, c0 + i * ldc + j, i, j, n, acc##i##_0, acc##i##_1);
 
 /* The activation (and then the residual) over a finished block of C, still in L1. A pass of
  * its own rather than on the accumulators: the activation is a long dependency chain per
@@ -105,16 +126,21 @@ static void KN(activate)(const trt_sgemm_block *t, int64_t j, int n) {
 
 static inline __attribute__((always_inline)) void KN(rows)(const trt_sgemm_block *t,
                                                            const int mr) {
-  const int64_t K = t->k, lda = t->lda, ldb = t->ldb;
-  for (int64_t j = 0; j < t->n; j += NR) {
-    const int n = t->n - j < NR ? (int)(t->n - j) : NR;
-    const float *b = t->b + (j / NR) * t->panel_stride;
+  const int64_t K = t->k, lda = t->lda, ldb = t->ldb, ldc = t->ldc, N = t->n;
+  const int64_t panel_stride = t->panel_stride;
+  const float *const a0 = t->a, *const b0 = t->b;
+  float *const c0 = t->c;
+  const bool accumulate = t->accumulate;
+  const KN(epilogue) ep = KN(epilogue_of)(t);
+  for (int64_t j = 0; j < N; j += NR) {
+    const int n = N - j < NR ? (int)(N - j) : NR;
+    const float *b = b0 + (j / NR) * panel_stride;
     KFOR_ROWS(KDECL)
     KFOR_ROWS(KLOAD_C)
-    const float *a = t->a;
+    const float *a = a0;
 #pragma GCC unroll 4
     for (int64_t k = 0; k < K; k++) {
-      V b0 = VLOADU(b), b1 = VLOADU(b + VLEN);
+      V b0v = VLOADU(b), b1v = VLOADU(b + VLEN);
       b += ldb;
       KFOR_ROWS(KSTEP)
       a++;
@@ -122,7 +148,7 @@ static inline __attribute__((always_inline)) void KN(rows)(const trt_sgemm_block
     KFOR_ROWS(KFINISH)
   }
   if (t->last && t->act != TRT_SGEMM_ACT_NONE)
-    for (int64_t j = 0; j < t->n; j += NR) KN(activate)(t, j, t->n - j < NR ? (int)(t->n - j) : NR);
+    for (int64_t j = 0; j < N; j += NR) KN(activate)(t, j, N - j < NR ? (int)(N - j) : NR);
 }
 
 #define KN_ROWS_FN(R) \
