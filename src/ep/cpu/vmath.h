@@ -38,8 +38,8 @@ typedef struct trt_vmath {
   void (*erf)(const float *x, float *y, int64_t n);
   void (*gelu_erf)(const float *x, float *y, int64_t n);  /* x/2 (1 + erf(x/sqrt2)) */
   void (*gelu_tanh)(const float *x, float *y, int64_t n); /* tanh approximation */
-  /* y[i] = exp(x[i] - shift); returns the sum of the y[i] (summed in a fixed order, so the
-   * same for the same inputs) */
+  /* y[i] = exp(x[i] - shift) for shift >= every x[i] (softmax's max); returns the sum of the
+   * y[i] (summed in a fixed order, so the same for the same inputs) */
   float (*exp_shift_sum)(const float *x, float shift, float *y, int64_t n);
   /* largest x[i]; -inf for n == 0 */
   float (*max)(const float *x, int64_t n);

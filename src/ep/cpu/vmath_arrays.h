@@ -37,7 +37,7 @@ static float va_exp_shift_sum(const float *x, float shift, float *y, int64_t n) 
   V s = VA_SET1(0.0f), sh = VA_SET1(shift);
   int64_t i = 0;
   for (; i + VLEN <= n; i += VLEN) {
-    V e = VA_FN(exp)(VA_SUB(VA_LOAD(x + i), sh));
+    V e = VA_FN(exp_nonpos)(VA_SUB(VA_LOAD(x + i), sh));
     VA_STORE(y + i, e);
     s = VA_ADD(s, e);
   }
@@ -45,7 +45,7 @@ static float va_exp_shift_sum(const float *x, float shift, float *y, int64_t n) 
     /* padding lanes hold -inf so they add exp(-inf) = 0 to the sum */
     float buf[VLEN];
     for (int j = 0; j < VLEN; j++) buf[j] = i + j < n ? x[i + j] : -__builtin_inff();
-    V e = VA_FN(exp)(VA_SUB(VA_LOAD(buf), sh));
+    V e = VA_FN(exp_nonpos)(VA_SUB(VA_LOAD(buf), sh));
     s = VA_ADD(s, e);
     VA_STORE(buf, e);
     memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));

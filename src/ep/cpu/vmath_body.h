@@ -43,6 +43,20 @@ static inline V VM_FN(exp)(V x) {
   return VSEL(VISNAN(x), x, y);
 }
 
+/* e^x for x <= 0, as softmax takes it (x - max): the same value as exp above wherever that
+ * applies, without its upper edge (x above 88.37 is not supported) and its NaN select: NaN
+ * survives through max(lo, x) on its own (the second operand, see VMAX). Below -87.336 it is 0,
+ * as exp gives. */
+static inline V VM_FN(exp_nonpos)(V x) {
+  const V lo = VSET1(-87.33654f);
+  V xc = VMAX(lo, x);
+  V n = VROUND(VMUL(xc, VSET1(1.44269504f)));
+  V r = VFMA(n, VSET1(-0.693359375f), xc);
+  r = VFMA(n, VSET1(2.12194440e-4f), r);
+  V y = VLDEXP(VADD(VSET1(1.0f), VM_FN(expm1_reduced)(r)), n);
+  return VSEL(VLT(x, lo), VSET1(0.0f), y);
+}
+
 /* tanh: an odd polynomial near 0 (where 1 - 2/(e+1) would cancel), else from exp. */
 static inline V VM_FN(tanh)(V x) {
   V a = VABS(x);
