@@ -165,6 +165,25 @@ int tinyrt_input_index_bound(const tinyrt_session *s, int index, int64_t *bound)
 int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
                tinyrt_tensor *outputs, int n_outputs, tinyrt_error *err);
 
+/* One inference of tinyrt_run_many(): what tinyrt_run() takes, and what it returned. */
+typedef struct tinyrt_run_item {
+  const tinyrt_tensor *inputs;
+  int n_inputs;
+  tinyrt_tensor *outputs;
+  int n_outputs;
+  int rc;            /* set by the call: TINYRT_OK or the failure's code */
+  tinyrt_error err;  /* set by the call: the failure's message */
+} tinyrt_run_item;
+
+/* Runs n_items independent inferences, each exactly as tinyrt_run() runs it (the same results,
+ * bit for bit, and the same outputs contract), with one inference per thread at a time: many
+ * small requests (a server's batch of different lengths, say) then need no padding to one
+ * shape and no join between the threads at every op. Items fewer than the threads run one
+ * after another with all of them. Each item gets its own rc and err; the call returns TINYRT_OK
+ * when every item succeeded, else the first failed item's code, with its message in err.
+ * Items must not share output buffers. */
+int tinyrt_run_many(tinyrt_session *s, tinyrt_run_item *items, int n_items, tinyrt_error *err);
+
 /* Releases an output buffer that tinyrt_run() allocated, and sets t->data to NULL. */
 void tinyrt_tensor_free(tinyrt_session *s, tinyrt_tensor *t);
 

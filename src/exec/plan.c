@@ -231,8 +231,14 @@ int trt_plan_build(const trt_exec_env *env, const trt_tensor *inputs, trt_plan *
     p->steps[p->n_steps].node = ni;
     const trt_kernel *kern = &env->kernels[ni];
     if (kern->scratch) {
+      /* enough for a run on the pool and for one on a single thread (batch chunks and
+       * tinyrt_run_many run plans without the pool), as a kernel's layout may follow the
+       * thread count */
       trt_kernel_ctx kc = {n, trt_graph_opset(g, n->domain), n->kernel_state, env->pool, NULL, 0};
-      p->steps[p->n_steps].scratch_bytes = kern->scratch(&kc, in, n->n_inputs, outs, n->n_outputs);
+      size_t pooled = kern->scratch(&kc, in, n->n_inputs, outs, n->n_outputs);
+      kc.pool = NULL;
+      size_t single = kern->scratch(&kc, in, n->n_inputs, outs, n->n_outputs);
+      p->steps[p->n_steps].scratch_bytes = pooled > single ? pooled : single;
     }
     p->n_steps++;
   }

@@ -654,9 +654,9 @@ static void chunk_task(void *ctx, int64_t task, int thread) {
  * as fill whole rounds of the threads; the rows left over (fewer chunks than threads) then run
  * as one part with the pool, so that no thread idles while another runs a last chunk alone.
  * The first part to finish sets up the outputs. */
-static int run_split(tinyrt_session *s, const trt_tensor *bound, int64_t chunk,
-                     tinyrt_tensor *outputs, const int *out_idx, int n_outputs, bool *allocated,
-                     tinyrt_error *err) {
+static int run_split(tinyrt_session *s, const trt_exec_env *env, const trt_tensor *bound,
+                     int64_t chunk, tinyrt_tensor *outputs, const int *out_idx, int n_outputs,
+                     bool *allocated, tinyrt_error *err) {
   const trt_graph *g = &s->g;
   if (g->n_inputs > 16 || n_outputs > 16)
     return trt_error(err, TINYRT_ERR_INTERNAL, "batch split: too many inputs or outputs");
@@ -671,31 +671,32 @@ static int run_split(tinyrt_session *s, const trt_tensor *bound, int64_t chunk,
   j.out_idx = out_idx;
   j.n_outputs = n_outputs;
   j.allocated = allocated;
-  j.env = s->env;
+  j.env = *env;
   j.env.pool = NULL;
-  int64_t chunks = (j.batch + chunk - 1) / chunk, threads = trt_threadpool_size(s->pool);
+  int64_t chunks = (j.batch + chunk - 1) / chunk, threads = trt_threadpool_size(env->pool);
   int64_t rounds = chunks - chunks % threads;
   pthread_mutex_init(&j.mu, NULL);
-  trt_parallel_for(s->pool, rounds, chunk_task, &j);
+  trt_parallel_for(env->pool, rounds, chunk_task, &j);
   int rc = j.rc;
   if (rc == TINYRT_OK && rounds < chunks)
-    rc = run_rows(&j, rounds * chunk, j.batch - rounds * chunk, &s->env, &j.err);
+    rc = run_rows(&j, rounds * chunk, j.batch - rounds * chunk, env, &j.err);
   pthread_mutex_destroy(&j.mu);
   if (rc && err) *err = j.err;
   return rc;
 }
 
 /* Rows per chunk when this batch runs as chunks, else 0. */
-static int64_t split_chunk(const tinyrt_session *s, const trt_tensor *bound) {
+static int64_t split_chunk(const tinyrt_session *s, const trt_exec_env *env,
+                           const trt_tensor *bound) {
   if (s->split_sym < 0 || s->g.n_inputs < 1 || bound[0].rank < 1) return 0;
   int64_t row_tokens = 1;
   for (int d = 1; d < bound[0].rank; d++) row_tokens *= bound[0].dims[d];
-  return trt_split_chunk_rows(bound[0].dims[0], row_tokens, trt_threadpool_size(s->pool));
+  return trt_split_chunk_rows(bound[0].dims[0], row_tokens, trt_threadpool_size(env->pool));
 }
 
-int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
-               tinyrt_tensor *outputs, int n_outputs, tinyrt_error *err) {
-  if (!s) return trt_error(err, TINYRT_ERR_ARGUMENT, "session is NULL");
+/* tinyrt_run on env's threads: the session's, or none (env->pool NULL) in tinyrt_run_many. */
+static int run_on(tinyrt_session *s, const trt_exec_env *env, const tinyrt_tensor *inputs,
+                  int n_inputs, tinyrt_tensor *outputs, int n_outputs, tinyrt_error *err) {
   if (n_outputs < 0 || (n_outputs > 0 && !outputs))
     return trt_error(err, TINYRT_ERR_ARGUMENT, "outputs is NULL");
   uint64_t start = s->prof ? trt_now_ns() : 0;
@@ -733,13 +734,13 @@ int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
     }
   }
 
-  int64_t chunk = split_chunk(s, bound);
+  int64_t chunk = split_chunk(s, env, bound);
   if (chunk > 0) {
     if (n_outputs > 0 && !(allocated = trt_calloc(&s->al, (size_t)n_outputs, sizeof *allocated))) {
       rc = trt_error(err, TINYRT_ERR_NOMEM, "out of memory");
       goto done;
     }
-    rc = run_split(s, bound, chunk, outputs, out_idx, n_outputs, allocated, err);
+    rc = run_split(s, env, bound, chunk, outputs, out_idx, n_outputs, allocated, err);
     if (rc == TINYRT_OK) goto done;
     /* A chunk failed (a bad token id, say): run the batch whole instead, so that the error
      * names rows and values as the caller gave them, not as a chunk saw them. */
@@ -752,7 +753,7 @@ int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
   trt_run_ctx *ctx;
   bool temporary;
   if ((rc = acquire_plan(s, bound, &plan, &ctx, &temporary, err))) goto done;
-  rc = trt_plan_execute(&s->env, plan, ctx, bound, err);
+  rc = trt_plan_execute(env, plan, ctx, bound, err);
   if (rc == TINYRT_OK) {
     /* check every destination before writing any, so a failure leaves nothing half done */
     for (int k = 0; k < n_outputs && rc == TINYRT_OK; k++) {
@@ -787,6 +788,51 @@ done:
   if (bound != bound_small) trt_free(&s->al, bound);
   if (out_idx != out_idx_small) trt_free(&s->al, out_idx);
   return rc;
+}
+
+int tinyrt_run(tinyrt_session *s, const tinyrt_tensor *inputs, int n_inputs,
+               tinyrt_tensor *outputs, int n_outputs, tinyrt_error *err) {
+  if (!s) return trt_error(err, TINYRT_ERR_ARGUMENT, "session is NULL");
+  return run_on(s, &s->env, inputs, n_inputs, outputs, n_outputs, err);
+}
+
+/* --- many independent runs, one per thread -------------------------------------------------- */
+
+typedef struct many_job {
+  tinyrt_session *s;
+  trt_exec_env env; /* the session's, without the pool */
+  tinyrt_run_item *items;
+} many_job;
+
+static void run_item(tinyrt_session *s, const trt_exec_env *env, tinyrt_run_item *it) {
+  memset(&it->err, 0, sizeof it->err);
+  it->rc = run_on(s, env, it->inputs, it->n_inputs, it->outputs, it->n_outputs, &it->err);
+}
+
+static void many_task(void *ctx, int64_t task, int thread) {
+  (void)thread;
+  many_job *j = ctx;
+  run_item(j->s, &j->env, &j->items[task]);
+}
+
+int tinyrt_run_many(tinyrt_session *s, tinyrt_run_item *items, int n_items, tinyrt_error *err) {
+  if (!s) return trt_error(err, TINYRT_ERR_ARGUMENT, "session is NULL");
+  if (n_items < 0 || (n_items > 0 && !items))
+    return trt_error(err, TINYRT_ERR_ARGUMENT, "items is NULL or n_items negative");
+  many_job j = {s, s->env, items};
+  j.env.pool = NULL;
+  int threads = trt_threadpool_size(s->pool);
+  /* A profiled session records runs one at a time; otherwise whole rounds of the threads run
+   * one item each, and the items short of a round run one after another with the pool. */
+  int rounds = s->prof ? 0 : n_items - n_items % threads;
+  trt_parallel_for(s->pool, rounds, many_task, &j);
+  for (int i = rounds; i < n_items; i++) run_item(s, &s->env, &items[i]);
+  for (int i = 0; i < n_items; i++)
+    if (items[i].rc) {
+      if (err) *err = items[i].err;
+      return items[i].rc;
+    }
+  return TINYRT_OK;
 }
 
 void tinyrt_tensor_free(tinyrt_session *s, tinyrt_tensor *t) {
