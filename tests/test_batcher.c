@@ -29,7 +29,7 @@ typedef struct fake {
   pthread_cond_t cv;
   bool gate_closed;
   int entered;
-  int n_runs;
+  int n_runs, many_calls;
   int64_t run_rows[MAX_RUNS], run_len[MAX_RUNS];
 } fake;
 
@@ -132,7 +132,11 @@ static int f_run(void *self, const tinyrt_tensor *in, int n_in, tinyrt_tensor *o
     out[o].dims[0] = rows;
     out[o].dims[1] = hidden ? len : HID;
     out[o].dims[2] = HID;
-    float *d = malloc((size_t)(rows * (hidden ? len : 1) * HID) * sizeof *d);
+    size_t bytes = (size_t)(rows * (hidden ? len : 1) * HID) * sizeof(float);
+    float *d = out[o].data; /* a caller's buffer, as tinyrt_run takes one */
+    if (d && out[o].capacity < bytes)
+      return trt_error(err, TINYRT_ERR_SHAPE, "output '%s' needs %zu bytes", out[o].name, bytes);
+    if (!d) d = malloc(bytes);
     if (!d) return trt_error(err, TINYRT_ERR_NOMEM, "oom");
     for (int64_t b = 0; b < rows; b++) {
       int64_t sum = 0;
@@ -169,6 +173,30 @@ static int f_bound(void *self, int i, int64_t *bound) {
 
 static const trt_srv_model_ops fake_ops = {f_in_count, f_out_count, f_in_info, f_out_info,
                                            f_run,      f_free,      NULL,      f_bound};
+
+/* run_many as tinyrt_run_many defines it: each item run alone (recorded as a run of its own
+ * shape), its own result code, the first failure returned. */
+static int f_run_many(void *self, tinyrt_run_item *items, int n, tinyrt_error *err) {
+  fake *f = self;
+  pthread_mutex_lock(&f->mu);
+  f->many_calls++;
+  pthread_mutex_unlock(&f->mu);
+  int first = TINYRT_OK;
+  for (int i = 0; i < n; i++) {
+    memset(&items[i].err, 0, sizeof items[i].err);
+    items[i].rc = f_run(self, items[i].inputs, items[i].n_inputs, items[i].outputs,
+                        items[i].n_outputs, &items[i].err);
+    if (items[i].rc && !first) {
+      first = items[i].rc;
+      if (err) *err = items[i].err;
+    }
+  }
+  return first;
+}
+
+static const trt_srv_model_ops fake_ops_many = {f_in_count, f_out_count, f_in_info, f_out_info,
+                                                f_run,      f_free,      NULL,      f_bound,
+                                                f_run_many};
 
 static void fake_init(fake *f, fake_kind kind, trt_srv_model *m) {
   memset(f, 0, sizeof *f);
@@ -449,15 +477,21 @@ typedef struct setup {
   trt_srv_metrics *metrics;
 } setup;
 
-static bool setup_start(setup *s, fake_kind kind, const trt_srv_batcher_opts *o) {
+static bool setup_start_ops(setup *s, fake_kind kind, const trt_srv_batcher_opts *o,
+                            const trt_srv_model_ops *ops) {
   char warn[300];
   tinyrt_error err = {0};
   fake_init(&s->f, kind, &s->m);
+  s->m.ops = ops;
   s->metrics = trt_srv_metrics_create("fake");
   if (trt_srv_sig_build(&s->m, &s->sig, warn, sizeof warn, &err) != TINYRT_OK) return false;
   fake_reset_runs(&s->f);
   reset_done();
   return trt_srv_batcher_create(&s->m, &s->sig, o, s->metrics, &s->b, &err) == TINYRT_OK;
+}
+
+static bool setup_start(setup *s, fake_kind kind, const trt_srv_batcher_opts *o) {
+  return setup_start_ops(s, kind, o, &fake_ops);
 }
 
 static void setup_end(setup *s, trt_srv_job *jobs, int n) {
@@ -672,6 +706,72 @@ static void test_isolation(void) {
   setup_end(&s, jobs, 4);
 }
 
+/* With run_many, a batch of mixed lengths runs as one call that runs each job at its own length
+ * (no padding); a job with a bad token id fails alone without re-running the others; a lone job
+ * still runs through run; --no-batching does not use run_many. */
+static void test_run_many(void) {
+  trt_srv_batcher_opts o;
+  trt_srv_batcher_opts_init(&o);
+  o.max_batch = 8;
+  o.max_queue_delay_us = 60000000;
+  setup s;
+  trt_srv_job jobs[5];
+  CHECK(setup_start_ops(&s, FAKE_RAGGED, &o, &fake_ops_many));
+  fake_gate(&s.f, true);
+  make_job(&jobs[0], 8, 2, 0);
+  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
+  CHECK(fake_wait_entered(&s.f, 1));
+  int64_t lens[] = {4, 6, 3, 5};
+  for (int j = 1; j < 5; j++) make_job(&jobs[j], j == 4 ? 2 : 1, lens[j - 1], 5 + 2 * j);
+  ((int64_t *)jobs[2].inputs[0].data)[3] = VOCAB + 1;
+  jobs[3].want[0] = false; /* pooled only */
+  for (int j = 1; j < 5; j++) CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[j]), 0);
+  trt_srv_batcher_drain(s.b);
+  fake_gate(&s.f, false);
+  CHECK(wait_done(5));
+  CHECK_EQ_INT(jobs[0].status, 200);
+  CHECK(job_matches_alone(&jobs[0]));
+  for (int j = 1; j < 5; j++) {
+    if (j == 2) continue;
+    CHECK_EQ_INT(jobs[j].status, 200);
+    if (j != 3) CHECK_MSG(job_matches_alone(&jobs[j]), "job %d", j);
+    CHECK_EQ_INT(jobs[j].batch_rows, 5);
+  }
+  CHECK(jobs[3].outputs[0].data == NULL && jobs[3].outputs[1].data != NULL);
+  CHECK_EQ_INT(jobs[2].status, 400);
+  CHECK_STR_CONTAINS(jobs[2].error, "Gather: index 101 out of range");
+  CHECK(jobs[2].outputs[0].data == NULL && jobs[2].outputs[1].data == NULL);
+  /* the lone first job through run, then one run_many call: four runs at their own lengths */
+  CHECK_EQ_INT(s.f.many_calls, 1);
+  CHECK_EQ_INT(s.f.n_runs, 5);
+  for (int j = 1; j < 5; j++) {
+    CHECK_EQ_INT(s.f.run_len[j], lens[j - 1]);
+    CHECK_EQ_INT(s.f.run_rows[j], jobs[j].rows);
+  }
+  size_t len = 0;
+  char *text = trt_srv_metrics_render(s.metrics, 0, &len);
+  CHECK(text != NULL);
+  if (text) {
+    CHECK_STR_CONTAINS(text, "tinyrt_inference_executions_total{model=\"fake\"} 2\n");
+    CHECK_STR_CONTAINS(text, "tinyrt_batch_size_sum{model=\"fake\"} 13\n");
+  }
+  free(text);
+  setup_end(&s, jobs, 5);
+
+  /* --no-batching: every job alone through run */
+  o.no_batching = true;
+  CHECK(setup_start_ops(&s, FAKE_RAGGED, &o, &fake_ops_many));
+  for (int j = 0; j < 3; j++) {
+    make_job(&jobs[j], 1, 3 + j, j);
+    CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[j]), 0);
+  }
+  CHECK(wait_done(3));
+  CHECK_EQ_INT(s.f.many_calls, 0);
+  CHECK_EQ_INT(s.f.n_runs, 3);
+  for (int j = 0; j < 3; j++) CHECK(jobs[j].status == 200 && job_matches_alone(&jobs[j]));
+  setup_end(&s, jobs, 3);
+}
+
 /* Without attention_mask, only equal shapes share a batch, in arrival order; --no-batching runs
  * every job alone; stop runs what is queued and refuses new jobs. */
 static void make_plain_job(trt_srv_job *job, int64_t rows, int64_t width, float v) {
@@ -763,6 +863,7 @@ int main(void) {
   test_batch_rows_and_delay();
   test_refusals();
   test_isolation();
+  test_run_many();
   test_plain_and_stop();
   test_fixed_batch_model();
   return test_finish();

@@ -1,4 +1,5 @@
-/* The dynamic batcher: a FIFO of jobs, one runner thread, padding in and slicing out. */
+/* The dynamic batcher: a FIFO of jobs, one runner thread; a batch runs as one inference per job
+ * where the model can (run_many), else padded into one tensor and sliced back out. */
 #include "serve/batcher.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ struct trt_srv_batcher {
 
   /* Runner-only state. */
   trt_srv_job **batch; /* max_batch slots */
+  struct each_slot *each; /* max_batch slots, when the model has run_many */
+  tinyrt_run_item *items; /* max_batch slots, with each */
   void *scratch[TRT_SRV_MAX_IO];
   size_t scratch_cap[TRT_SRV_MAX_IO];
 };
@@ -292,6 +295,116 @@ static int run_jobs(trt_srv_batcher *b, trt_srv_job **jobs, int n, tinyrt_error 
   return rc;
 }
 
+/* --- a batch as one inference per job (run_many) --------------------------------------------- */
+
+typedef struct each_slot {
+  tinyrt_tensor in[TRT_SRV_MAX_IO], out[TRT_SRV_MAX_IO];
+  int which[TRT_SRV_MAX_IO]; /* out[k] is the signature's output which[k] */
+  bool own[TRT_SRV_MAX_IO];  /* out[k] is the job's own buffer, not one tinyrt allocated */
+  int n_out;
+} each_slot;
+
+/* Bytes of output io for a job, when the signature fixes every axis but the batch and the
+ * sequence; 0 when it does not (the runtime then allocates and the result is copied). */
+static size_t job_output_bytes(const trt_srv_io *io, const trt_srv_job *job) {
+  int64_t n = job->rows;
+  for (int d = 1; d < io->rank; d++) {
+    int64_t v = io->seq[d] ? job->seq_len : io->dims[d];
+    if (v < 0) return 0;
+    n *= v;
+  }
+  return (size_t)n * tinyrt_dtype_size(io->dtype);
+}
+
+/* Sets up job j's output k: into a buffer of the job's own when its size is known. */
+static int prepare_output(const trt_srv_sig *sig, trt_srv_job *job, each_slot *e, int k,
+                          tinyrt_error *err) {
+  const trt_srv_io *io = &sig->outputs[e->which[k]];
+  memset(&e->out[k], 0, sizeof e->out[k]);
+  e->out[k].name = io->name;
+  e->own[k] = false;
+  size_t bytes = job->want[e->which[k]] ? job_output_bytes(io, job) : 0;
+  if (bytes == 0) return TINYRT_OK;
+  trt_srv_tensor *dst = &job->outputs[e->which[k]];
+  dst->data = malloc(bytes);
+  if (!dst->data) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for an output");
+  dst->nbytes = bytes;
+  e->out[k].data = dst->data;
+  e->out[k].capacity = bytes;
+  e->own[k] = true;
+  return TINYRT_OK;
+}
+
+/* Moves a finished output into the job's: its shape, and its data when tinyrt allocated it. */
+static int take_output(const tinyrt_tensor *o, bool own, trt_srv_tensor *dst, tinyrt_error *err) {
+  size_t bytes = (size_t)trt_shape_numel(o->rank, o->dims) * tinyrt_dtype_size(o->dtype);
+  dst->dtype = o->dtype;
+  dst->rank = o->rank;
+  memcpy(dst->dims, o->dims, sizeof dst->dims);
+  dst->nbytes = bytes;
+  if (own) return TINYRT_OK;
+  dst->data = malloc(bytes ? bytes : 1);
+  if (!dst->data) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory taking an output");
+  if (bytes) memcpy(dst->data, o->data, bytes);
+  return TINYRT_OK;
+}
+
+/* Runs jobs[0..n) as one inference each at its own shape, spread over the runtime's threads: no
+ * padding to the longest, no stacking and slicing, outputs written straight into the jobs'
+ * buffers, and a job with bad data fails alone. */
+static void run_each(trt_srv_batcher *b, trt_srv_job **jobs, int n, int rows) {
+  const trt_srv_sig *sig = b->sig;
+  tinyrt_run_item *items = b->items;
+  for (int j = 0; j < n; j++) {
+    each_slot *e = &b->each[j];
+    for (int i = 0; i < sig->n_inputs; i++) {
+      const trt_srv_tensor *t = &jobs[j]->inputs[i];
+      memset(&e->in[i], 0, sizeof e->in[i]);
+      e->in[i].name = sig->inputs[i].name;
+      e->in[i].dtype = t->dtype;
+      e->in[i].rank = t->rank;
+      memcpy(e->in[i].dims, t->dims, sizeof t->dims);
+      e->in[i].data = t->data;
+    }
+    e->n_out = 0;
+    for (int o = 0; o < sig->n_outputs; o++)
+      if (jobs[j]->want[o]) e->which[e->n_out++] = o;
+    if (e->n_out == 0) e->which[e->n_out++] = 0; /* still run, so that bad inputs are reported */
+    items[j] = (tinyrt_run_item){e->in, sig->n_inputs, e->out, e->n_out, TINYRT_OK, {0}};
+    for (int k = 0; k < e->n_out && items[j].rc == TINYRT_OK; k++)
+      items[j].rc = prepare_output(sig, jobs[j], e, k, &items[j].err);
+  }
+  /* a job whose buffers could not be set up runs no more: run the others */
+  int m = 0;
+  for (int j = 0; j < n; j++)
+    if (items[j].rc == TINYRT_OK) m++;
+  tinyrt_error err = {0};
+  uint64_t t0 = trt_now_ns();
+  if (m == n) b->model->ops->run_many(b->model->self, items, n, &err);
+  else
+    for (int j = 0; j < n; j++)
+      if (items[j].rc == TINYRT_OK) b->model->ops->run_many(b->model->self, &items[j], 1, &err);
+  trt_srv_metrics_batch(b->metrics, rows, n, (double)(trt_now_ns() - t0) * 1e-9);
+  for (int j = 0; j < n; j++) {
+    each_slot *e = &b->each[j];
+    int rc = items[j].rc;
+    tinyrt_error *je = &items[j].err;
+    for (int k = 0; k < e->n_out && rc == TINYRT_OK; k++)
+      if (jobs[j]->want[e->which[k]])
+        rc = take_output(&e->out[k], e->own[k], &jobs[j]->outputs[e->which[k]], je);
+    for (int k = 0; k < e->n_out; k++)
+      if (!e->own[k]) b->model->ops->tensor_free(b->model->self, &e->out[k]);
+    if (rc) {
+      for (int o = 0; o < sig->n_outputs; o++) trt_srv_tensor_free(&jobs[j]->outputs[o]);
+      finish(jobs[j], status_of(rc), status_of(rc) == 400 ? TRT_SRV_BAD_REQUEST : TRT_SRV_ERROR,
+             je->message);
+      continue;
+    }
+    jobs[j]->batch_rows = rows;
+    finish(jobs[j], 200, TRT_SRV_OK, NULL);
+  }
+}
+
 static void run_batch(trt_srv_batcher *b, trt_srv_job **jobs, int n) {
   uint64_t now = trt_now_ns();
   int m = 0;
@@ -308,6 +421,10 @@ static void run_batch(trt_srv_batcher *b, trt_srv_job **jobs, int n) {
   if (m == 0) return;
   int rows = 0;
   for (int j = 0; j < m; j++) rows += (int)jobs[j]->rows;
+  if (m > 1 && b->each) {
+    run_each(b, jobs, m, rows);
+    return;
+  }
   tinyrt_error err = {0};
   int rc = run_jobs(b, jobs, m, &err);
   if (rc == TINYRT_OK) {
@@ -423,10 +540,15 @@ int trt_srv_batcher_create(const trt_srv_model *model, const trt_srv_sig *sig,
   b->opts = *opts;
   b->metrics = metrics;
   b->batch = calloc((size_t)opts->max_batch, sizeof *b->batch);
+  const bool each = model->ops->run_many && sig->batchable && !opts->no_batching;
+  if (each) {
+    b->each = calloc((size_t)opts->max_batch, sizeof *b->each);
+    b->items = calloc((size_t)opts->max_batch, sizeof *b->items);
+  }
   pthread_condattr_t ca;
   bool mu_ok = false, cv_ok = false;
   int rc = TINYRT_ERR_NOMEM;
-  if (!b->batch) goto fail;
+  if (!b->batch || (each && (!b->each || !b->items))) goto fail;
   mu_ok = pthread_mutex_init(&b->mu, NULL) == 0;
   if (!mu_ok || pthread_condattr_init(&ca) != 0) goto fail;
   cv_ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
@@ -442,6 +564,8 @@ int trt_srv_batcher_create(const trt_srv_model *model, const trt_srv_sig *sig,
 fail:
   if (cv_ok) pthread_cond_destroy(&b->cv);
   if (mu_ok) pthread_mutex_destroy(&b->mu);
+  free(b->items);
+  free(b->each);
   free(b->batch);
   free(b);
   return trt_error(err, rc, "could not start the batcher thread");
@@ -471,6 +595,8 @@ void trt_srv_batcher_destroy(trt_srv_batcher *b) {
   pthread_cond_destroy(&b->cv);
   pthread_mutex_destroy(&b->mu);
   for (int i = 0; i < TRT_SRV_MAX_IO; i++) free(b->scratch[i]);
+  free(b->items);
+  free(b->each);
   free(b->batch);
   free(b);
 }

@@ -32,6 +32,9 @@ typedef struct trt_srv_model_ops {
   /* Optional (may be NULL): for an integer input that indexes a constant table (token ids into
    * an embedding), the table's rows, as tinyrt_input_index_bound(). */
   int (*input_index_bound)(void *self, int index, int64_t *bound);
+  /* Optional (may be NULL): tinyrt_run_many()'s contract, from the batcher's thread only. With
+   * it a batch of several jobs runs as one inference per job, each at its own shape. */
+  int (*run_many)(void *self, tinyrt_run_item *items, int n_items, tinyrt_error *err);
 } trt_srv_model_ops;
 
 typedef struct trt_srv_model {

@@ -23,8 +23,12 @@ static int index_bound(void *self, int i, int64_t *bound) {
   return tinyrt_input_index_bound(self, i, bound);
 }
 
+static int run_many(void *self, tinyrt_run_item *items, int n_items, tinyrt_error *err) {
+  return tinyrt_run_many(self, items, n_items, err);
+}
+
 static const trt_srv_model_ops tinyrt_model_ops = {
-    in_count, out_count, in_info, out_info, run, tensor_free, close_session, index_bound,
+    in_count, out_count, in_info, out_info, run, tensor_free, close_session, index_bound, run_many,
 };
 
 int trt_srv_model_open_tinyrt(const char *path, const tinyrt_options *opts, trt_srv_model *out,
