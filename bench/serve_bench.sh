@@ -95,7 +95,11 @@ for r in $(seq 1 "$ROUNDS"); do
     --warmup 2 --seq-len "$SEQ"
 done
 
-echo "bench-serve: [2/3] mixed s16-s256 at concurrency 32: batched vs unbatched" >&2
+echo "bench-serve: [2/3] mixed s16-s256 at concurrency 32: throughput, then batched vs unbatched" >&2
+PORT=$B_PORT loadgen "$OUT/mixed_batching.json" --concurrency 32 --duration "$DURATION" \
+  --warmup 2 --seq-len 16-256
+PORT=$N_PORT loadgen "$OUT/mixed_nobatching.json" --concurrency 32 --duration "$DURATION" \
+  --warmup 2 --seq-len 16-256
 python3 "$HERE/serve_compare.py" "http://127.0.0.1:$B_PORT" "http://127.0.0.1:$N_PORT" \
   --model bert --requests 256 --concurrency 32 --seq 16-256 > "$OUT/mixed.json" || true
 curl -s "http://127.0.0.1:$B_PORT/metrics" > "$OUT/batching_metrics.txt" || true
@@ -164,6 +168,14 @@ if pairs:
 else:
     row("throughput at concurrency 32, batching on", ">= 1.5x --no-batching", "no result", False)
     row("p99 latency at concurrency 32", "<= 50 ms", "no result", False)
+mb, mn = load("mixed_batching.json"), load("mixed_nobatching.json")
+if mb and mn:
+    rows.append(("throughput, mixed s16-s256 at concurrency 32", "(no target)",
+                 "%.0f vs %.0f infer/s = %.2fx --no-batching (p99 %.1f vs %.1f ms)" % (
+                     mb["throughput_infer_per_s"], mn["throughput_infer_per_s"],
+                     mb["throughput_infer_per_s"] / max(mn["throughput_infer_per_s"], 1e-9),
+                     mb["latency_ms"]["p99"], mn["latency_ms"]["p99"]),
+                 "info" if mb["failed"] == 0 and mn["failed"] == 0 else "FAIL"))
 if m:
     row("mixed lengths s16-s256 at concurrency 32", "batched == unbatched within 1e-5",
         "max abs diff %.2g over %d requests, %d failed" % (m["max_abs_diff"], m["requests"],
