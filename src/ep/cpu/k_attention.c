@@ -190,14 +190,19 @@ static char *head_kv(const attn_job *j, int64_t b, int64_t h) {
   return j->kv + (size_t)(b * j->g.heads + h) * kv_bytes(j->st->cpu->isa, &j->g);
 }
 
-static void pack_task(void *ctx, int64_t task, int thread) {
-  attn_job *j = ctx;
+/* Packs (batch row, head) `task` into the shared area; returns the result code. */
+static int pack_one(attn_job *j, int64_t task, int thread) {
   int64_t h = task % j->g.heads, b = task / j->g.heads;
   float *gather = (float *)(thread_area(j, thread) + j->lay.qkv_one) + ATTN_QBLOCK * j->g.seq;
   trt_sgemm_packed kp, vp;
   tinyrt_error err = {0};
-  int rc = pack_head(j, b, h, j->qkv + j->l.row_off[b] * 3 * j->g.hidden, gather, head_kv(j, b, h),
-                     &kp, &vp, &err);
+  return pack_head(j, b, h, j->qkv + j->l.row_off[b] * 3 * j->g.hidden, gather, head_kv(j, b, h),
+                   &kp, &vp, &err);
+}
+
+static void pack_task(void *ctx, int64_t task, int thread) {
+  attn_job *j = ctx;
+  int rc = pack_one(j, task, thread);
   if (rc) j->rc = rc;
 }
 
@@ -218,6 +223,18 @@ static void head_task(void *ctx, int64_t task, int thread) {
   int rc = query_block(j, b, h, j->qkv + j->l.row_off[b] * 3 * g->hidden, q0, rows, &kp, &vp,
                        scores, &err);
   if (rc) j->rc = rc;
+}
+
+/* By head, when a head's queries are a single block (sequences up to ATTN_QBLOCK): the task that
+ * packs (batch row, head) `task` also computes it, which saves a join between the threads. */
+static void head_whole_task(void *ctx, int64_t task, int thread) {
+  attn_job *j = ctx;
+  int rc = pack_one(j, task, thread);
+  if (rc) {
+    j->rc = rc;
+    return;
+  }
+  head_task(ctx, task, thread); /* with one query block, head_task's task is (b, h) too */
 }
 
 static size_t scratch_for(const cpu_node_state *st, const attn_geom *g, int threads) {
@@ -254,6 +271,10 @@ static int attn_dispatch(trt_kernel_ctx *k, const attn_geom *g, const float *x, 
   int rc = trt_sgemm_packed_run(k->pool, tokens, x, g->in_hidden, &st->packed, j.qkv,
                                 3 * g->hidden, &bias_ep, err);
   if (rc) return rc;
+  if (j.qblocks == 1) {
+    trt_parallel_for(k->pool, g->batch * g->heads, head_whole_task, &j);
+    return j.rc ? trt_error(err, j.rc, "attention failed") : TINYRT_OK;
+  }
   trt_parallel_for(k->pool, g->batch * g->heads, pack_task, &j);
   if (j.rc) return trt_error(err, j.rc, "attention: packing K and V failed");
   trt_parallel_for(k->pool, g->batch * g->heads * j.qblocks, head_task, &j);
