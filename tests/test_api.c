@@ -17,23 +17,7 @@ typedef struct inputs3 {
 } inputs3;
 
 static void make_inputs(inputs3 *in, int64_t b, int64_t s, unsigned seed) {
-  for (int64_t i = 0; i < b * s; i++) {
-    seed = seed * 1103515245u + 12345u;
-    in->ids[i] = (seed >> 8) % 30522;
-    in->mask[i] = (i % s) < s - (i / s) ? 1 : 0; /* row r has r padded positions */
-    in->types[i] = (i % s) >= s / 2;
-  }
-  const char *names[3] = {"input_ids", "attention_mask", "token_type_ids"};
-  int64_t *data[3] = {in->ids, in->mask, in->types};
-  for (int k = 0; k < 3; k++) {
-    memset(&in->t[k], 0, sizeof in->t[k]);
-    in->t[k].name = names[k];
-    in->t[k].dtype = TINYRT_INT64;
-    in->t[k].rank = 2;
-    in->t[k].dims[0] = b;
-    in->t[k].dims[1] = s;
-    in->t[k].data = data[k];
-  }
+  test_bert_inputs(b, s, 1, seed, in->ids, in->mask, in->types, in->t); /* row r: r padded */
 }
 
 static void test_describe(tinyrt_session *s) {

@@ -26,38 +26,11 @@ static const int len_of[N_ITEMS] = {7, 23, 64, 1, 40, 33, 5};
 
 static void make_request(request *r, int rows, int len, unsigned seed) {
   memset(r, 0, sizeof *r);
-  for (int i = 0; i < rows * len; i++) {
-    seed = seed * 1103515245u + 12345u;
-    r->ids[i] = (seed >> 8) % 30522;
-    r->mask[i] = (i % len) < len - (i / len) ? 1 : 0; /* row 1 has one padded position */
-    r->types[i] = (i % len) >= len / 2;
-  }
-  const char *names[3] = {"input_ids", "attention_mask", "token_type_ids"};
-  int64_t *data[3] = {r->ids, r->mask, r->types};
-  for (int k = 0; k < 3; k++) {
-    r->in[k].name = names[k];
-    r->in[k].dtype = TINYRT_INT64;
-    r->in[k].rank = 2;
-    r->in[k].dims[0] = rows;
-    r->in[k].dims[1] = len;
-    r->in[k].data = data[k];
-  }
+  test_bert_inputs(rows, len, 1, seed, r->ids, r->mask, r->types, r->in); /* row 1: 1 padded */
   r->ref[0].name = r->out[0].name = "last_hidden_state";
   r->ref[1].name = r->out[1].name = "pooler_output";
 }
 
-static tinyrt_session *open_with(int threads, int profile) {
-  tinyrt_options o;
-  tinyrt_options_init(&o);
-  o.threads = threads;
-  o.profile = profile;
-  o.providers = "cpu";
-  tinyrt_error err = {0};
-  tinyrt_session *s = NULL;
-  int rc = tinyrt_session_open(MODEL, &o, &s, &err);
-  CHECK_MSG(rc == TINYRT_OK, "open: %s", err.message);
-  return s;
-}
 
 static void free_outputs(tinyrt_session *s, tinyrt_tensor *t) {
   for (int k = 0; k < 2; k++) tinyrt_tensor_free(s, &t[k]);
@@ -87,7 +60,7 @@ static void test_same_bits(void) {
   static request r[N_ITEMS];
   for (int threads = 1; threads <= 3; threads++) {
     for (int profile = 0; profile <= (threads == 2); profile++) {
-      tinyrt_session *s = open_with(threads, profile);
+      tinyrt_session *s = test_open(MODEL, threads, profile, -1);
       if (!s) continue;
       for (int i = 0; i < N_ITEMS; i++) {
         make_request(&r[i], rows_of[i], len_of[i], 100u + (unsigned)i);
@@ -121,7 +94,7 @@ static void test_same_bits(void) {
 
 static void test_items_fail_alone(void) {
   static request r[4];
-  tinyrt_session *s = open_with(2, 0);
+  tinyrt_session *s = test_open(MODEL, 2, 0, -1);
   if (!s) return;
   for (int i = 0; i < 4; i++) make_request(&r[i], 1, 16 + i, 7u + (unsigned)i);
   r[1].ids[3] = 40000; /* past the vocabulary */

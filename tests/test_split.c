@@ -21,38 +21,9 @@ typedef struct batch {
 } batch;
 
 static void make_batch(batch *in, unsigned seed) {
-  for (int i = 0; i < B * S; i++) {
-    seed = seed * 1103515245u + 12345u;
-    in->ids[i] = (seed >> 8) % 30522;
-    in->mask[i] = (i % S) < S - 2 * (i / S) ? 1 : 0; /* row r has 2r padded positions */
-    in->types[i] = (i % S) >= S / 2;
-  }
-  const char *names[3] = {"input_ids", "attention_mask", "token_type_ids"};
-  int64_t *data[3] = {in->ids, in->mask, in->types};
-  for (int k = 0; k < 3; k++) {
-    memset(&in->t[k], 0, sizeof in->t[k]);
-    in->t[k].name = names[k];
-    in->t[k].dtype = TINYRT_INT64;
-    in->t[k].rank = 2;
-    in->t[k].dims[0] = B;
-    in->t[k].dims[1] = S;
-    in->t[k].data = data[k];
-  }
+  test_bert_inputs(B, S, 2, seed, in->ids, in->mask, in->types, in->t); /* row r: 2r padded */
 }
 
-static tinyrt_session *open_with(int threads, int profile, int opt_level) {
-  tinyrt_options o;
-  tinyrt_options_init(&o);
-  o.threads = threads;
-  o.profile = profile;
-  o.opt_level = opt_level;
-  o.providers = "cpu";
-  tinyrt_error err = {0};
-  tinyrt_session *s = NULL;
-  int rc = tinyrt_session_open(MODEL, &o, &s, &err);
-  CHECK_MSG(rc == TINYRT_OK, "open: %s", err.message);
-  return s;
-}
 
 /* Runs and returns both outputs (allocated by tinyrt); false on failure. */
 static bool run2(tinyrt_session *s, batch *in, tinyrt_tensor out[2]) {
@@ -68,14 +39,14 @@ static bool run2(tinyrt_session *s, batch *in, tinyrt_tensor out[2]) {
 static void test_same_bits(void) {
   batch in;
   make_batch(&in, 7);
-  tinyrt_session *whole = open_with(2, 1, -1);
+  tinyrt_session *whole = test_open(MODEL, 2, 1, -1);
   if (!whole) return;
   CHECK(whole->split_sym < 0); /* profiled: runs batches whole */
   tinyrt_tensor ref[2];
   if (!run2(whole, &in, ref)) goto done;
   CHECK_EQ_INT(ref[0].dims[0], B);
   for (int threads = 1; threads <= 3; threads++) {
-    tinyrt_session *s = open_with(threads, 0, -1);
+    tinyrt_session *s = test_open(MODEL, threads, 0, -1);
     if (!s) continue;
     CHECK_MSG(s->split_sym >= 0, "bert-tiny at level 2 should run as chunks");
     CHECK_MSG(trt_split_chunk_rows(B, S, threads) > 0, "a batch of %d rows should be split", B);
@@ -113,7 +84,7 @@ static void test_error_names_caller_row(void) {
   batch in;
   make_batch(&in, 11);
   in.ids[7 * S + 3] = 40000; /* row 7: in a later chunk */
-  tinyrt_session *s = open_with(2, 0, -1);
+  tinyrt_session *s = test_open(MODEL, 2, 0, -1);
   if (!s) return;
   tinyrt_tensor out = {"last_hidden_state", TINYRT_UNDEFINED, 0, {0}, NULL, 0};
   tinyrt_error err = {0};
@@ -125,7 +96,7 @@ static void test_error_names_caller_row(void) {
 }
 
 static void test_level0_not_split(void) {
-  tinyrt_session *s = open_with(2, 0, 0);
+  tinyrt_session *s = test_open(MODEL, 2, 0, 0);
   if (!s) return;
   CHECK(s->split_sym < 0); /* the exported graph reshapes across the batch */
   tinyrt_session_close(s);

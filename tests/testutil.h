@@ -48,6 +48,17 @@ int test_finish(void);
  * when a value is NaN. */
 double test_outputs_max_diff(const tinyrt_tensor *a, const tinyrt_tensor *b, int n);
 
+/* Synthetic inputs of the shipped BERT model in the caller's arrays (rows x len each) and t[3]
+ * (input_ids, attention_mask, token_type_ids; INT64 [rows, len]): ids from a fixed linear
+ * congruential sequence on seed, row r padded over its last r * pad_step positions, token type 1
+ * on the second half of each row. */
+void test_bert_inputs(int64_t rows, int64_t len, int64_t pad_step, unsigned seed, int64_t *ids,
+                      int64_t *mask, int64_t *types, tinyrt_tensor t[3]);
+
+/* Opens path on the cpu provider with `threads`, profiling on or off and opt_level (-1: the
+ * highest); a failure is a failed CHECK and NULL. */
+tinyrt_session *test_open(const char *path, int threads, int profile, int opt_level);
+
 /* Reads a whole file into a malloc'd buffer; NULL on failure. */
 void *test_read_file(const char *path, size_t *size);
 

@@ -156,6 +156,26 @@ static int status_of(int code) {
   return code == TINYRT_ERR_ARGUMENT || code == TINYRT_ERR_SHAPE ? 400 : 500;
 }
 
+/* A job's input as the model takes it: its own tensor, in place. */
+static void job_input(const trt_srv_io *io, const trt_srv_tensor *src, tinyrt_tensor *t) {
+  memset(t, 0, sizeof *t);
+  t->name = io->name;
+  t->dtype = src->dtype;
+  t->rank = src->rank;
+  memcpy(t->dims, src->dims, sizeof t->dims);
+  t->data = src->data;
+}
+
+/* The outputs to ask the model for: those in want[], or output 0 when none is wanted (the run
+ * still happens, so that bad inputs are reported). Returns how many went into which[]. */
+static int outputs_to_run(const trt_srv_sig *sig, const bool *want, int *which) {
+  int n = 0;
+  for (int o = 0; o < sig->n_outputs; o++)
+    if (want[o]) which[n++] = o;
+  if (n == 0) which[n++] = 0;
+  return n;
+}
+
 /* Builds the batch inputs of jobs[0..n) into t[]: a job's own tensors when it runs alone,
  * otherwise rows stacked (and right-padded with zeros on the sequence axis) in scratch. */
 static int stack_inputs(trt_srv_batcher *b, trt_srv_job **jobs, int n, int64_t rows, int64_t len,
@@ -164,15 +184,8 @@ static int stack_inputs(trt_srv_batcher *b, trt_srv_job **jobs, int n, int64_t r
   for (int i = 0; i < sig->n_inputs; i++) {
     const trt_srv_io *io = &sig->inputs[i];
     const trt_srv_tensor *first = &jobs[0]->inputs[i];
-    memset(&t[i], 0, sizeof t[i]);
-    t[i].name = io->name;
-    t[i].dtype = first->dtype;
-    t[i].rank = first->rank;
-    memcpy(t[i].dims, first->dims, sizeof t[i].dims);
-    if (n == 1) {
-      t[i].data = first->data;
-      continue;
-    }
+    job_input(io, first, &t[i]);
+    if (n == 1) continue;
     t[i].dims[0] = rows;
     if (io->seq[1]) t[i].dims[1] = len;
     size_t es = tinyrt_dtype_size(first->dtype);
@@ -238,7 +251,7 @@ static int slice_output(const trt_srv_io *io, const tinyrt_tensor *o, int64_t ro
 static int run_jobs(trt_srv_batcher *b, trt_srv_job **jobs, int n, tinyrt_error *err) {
   const trt_srv_sig *sig = b->sig;
   tinyrt_tensor in[TRT_SRV_MAX_IO], out[TRT_SRV_MAX_IO];
-  int which[TRT_SRV_MAX_IO], n_out = 0;
+  int which[TRT_SRV_MAX_IO], n_out;
   int64_t rows = 0, len = 0;
   for (int j = 0; j < n; j++) {
     rows += jobs[j]->rows;
@@ -246,18 +259,13 @@ static int run_jobs(trt_srv_batcher *b, trt_srv_job **jobs, int n, tinyrt_error 
   }
   int rc = stack_inputs(b, jobs, n, rows, len, in, err);
   if (rc) return rc;
-  for (int o = 0; o < sig->n_outputs; o++) {
-    bool wanted = false;
-    for (int j = 0; j < n; j++) wanted = wanted || jobs[j]->want[o];
-    if (!wanted) continue;
-    memset(&out[n_out], 0, sizeof out[n_out]);
-    out[n_out].name = sig->outputs[o].name;
-    which[n_out++] = o;
-  }
-  if (n_out == 0) { /* asked for nothing: still run, so that bad inputs are reported */
-    memset(&out[0], 0, sizeof out[0]);
-    out[0].name = sig->outputs[0].name;
-    which[n_out++] = 0;
+  bool want[TRT_SRV_MAX_IO] = {false};
+  for (int o = 0; o < sig->n_outputs; o++)
+    for (int j = 0; j < n; j++) want[o] = want[o] || jobs[j]->want[o];
+  n_out = outputs_to_run(sig, want, which);
+  for (int k = 0; k < n_out; k++) {
+    memset(&out[k], 0, sizeof out[k]);
+    out[k].name = sig->outputs[which[k]].name;
   }
   uint64_t t0 = trt_now_ns();
   rc = b->model->ops->run(b->model->self, in, sig->n_inputs, out, n_out, err);
@@ -316,23 +324,20 @@ static size_t job_output_bytes(const trt_srv_io *io, const trt_srv_job *job) {
   return (size_t)n * tinyrt_dtype_size(io->dtype);
 }
 
-/* Sets up job j's output k: into a buffer of the job's own when its size is known. */
-static int prepare_output(const trt_srv_sig *sig, trt_srv_job *job, each_slot *e, int k,
-                          tinyrt_error *err) {
+/* Sets up a job's output k: into a buffer of the job's own when its size is known and the
+ * buffer can be had, else left to tinyrt to allocate (the result is then copied). */
+static void prepare_output(const trt_srv_sig *sig, trt_srv_job *job, each_slot *e, int k) {
   const trt_srv_io *io = &sig->outputs[e->which[k]];
   memset(&e->out[k], 0, sizeof e->out[k]);
   e->out[k].name = io->name;
-  e->own[k] = false;
-  size_t bytes = job->want[e->which[k]] ? job_output_bytes(io, job) : 0;
-  if (bytes == 0) return TINYRT_OK;
   trt_srv_tensor *dst = &job->outputs[e->which[k]];
-  dst->data = malloc(bytes);
-  if (!dst->data) return trt_error(err, TINYRT_ERR_NOMEM, "out of memory for an output");
+  size_t bytes = job->want[e->which[k]] ? job_output_bytes(io, job) : 0;
+  dst->data = bytes ? malloc(bytes) : NULL;
+  e->own[k] = dst->data != NULL;
+  if (!e->own[k]) return;
   dst->nbytes = bytes;
   e->out[k].data = dst->data;
   e->out[k].capacity = bytes;
-  e->own[k] = true;
-  return TINYRT_OK;
 }
 
 /* Moves a finished output into the job's: its shape, and its data when tinyrt allocated it. */
@@ -357,33 +362,15 @@ static void run_each(trt_srv_batcher *b, trt_srv_job **jobs, int n, int rows) {
   tinyrt_run_item *items = b->items;
   for (int j = 0; j < n; j++) {
     each_slot *e = &b->each[j];
-    for (int i = 0; i < sig->n_inputs; i++) {
-      const trt_srv_tensor *t = &jobs[j]->inputs[i];
-      memset(&e->in[i], 0, sizeof e->in[i]);
-      e->in[i].name = sig->inputs[i].name;
-      e->in[i].dtype = t->dtype;
-      e->in[i].rank = t->rank;
-      memcpy(e->in[i].dims, t->dims, sizeof t->dims);
-      e->in[i].data = t->data;
-    }
-    e->n_out = 0;
-    for (int o = 0; o < sig->n_outputs; o++)
-      if (jobs[j]->want[o]) e->which[e->n_out++] = o;
-    if (e->n_out == 0) e->which[e->n_out++] = 0; /* still run, so that bad inputs are reported */
+    for (int i = 0; i < sig->n_inputs; i++)
+      job_input(&sig->inputs[i], &jobs[j]->inputs[i], &e->in[i]);
+    e->n_out = outputs_to_run(sig, jobs[j]->want, e->which);
+    for (int k = 0; k < e->n_out; k++) prepare_output(sig, jobs[j], e, k);
     items[j] = (tinyrt_run_item){e->in, sig->n_inputs, e->out, e->n_out, TINYRT_OK, {0}};
-    for (int k = 0; k < e->n_out && items[j].rc == TINYRT_OK; k++)
-      items[j].rc = prepare_output(sig, jobs[j], e, k, &items[j].err);
   }
-  /* a job whose buffers could not be set up runs no more: run the others */
-  int m = 0;
-  for (int j = 0; j < n; j++)
-    if (items[j].rc == TINYRT_OK) m++;
   tinyrt_error err = {0};
   uint64_t t0 = trt_now_ns();
-  if (m == n) b->model->ops->run_many(b->model->self, items, n, &err);
-  else
-    for (int j = 0; j < n; j++)
-      if (items[j].rc == TINYRT_OK) b->model->ops->run_many(b->model->self, &items[j], 1, &err);
+  b->model->ops->run_many(b->model->self, items, n, &err);
   trt_srv_metrics_batch(b->metrics, rows, n, (double)(trt_now_ns() - t0) * 1e-9);
   for (int j = 0; j < n; j++) {
     each_slot *e = &b->each[j];

@@ -26,18 +26,21 @@ static inline V VM_FN(expm1_reduced)(V r) {
   return VFMA(VMUL(r, r), s, r);
 }
 
+/* e^xc = 2^n (1 + expm1(r)) for xc already inside [-87.336, 88.376]. */
+static inline V VM_FN(exp_in_range)(V xc) {
+  V n = VROUND(VMUL(xc, VSET1(1.44269504f)));
+  /* ln 2 split so that n * ln2_hi is exact for |n| <= 128 even without FMA */
+  V r = VFMA(n, VSET1(-0.693359375f), xc);
+  r = VFMA(n, VSET1(2.12194440e-4f), r);
+  return VLDEXP(VADD(VSET1(1.0f), VM_FN(expm1_reduced)(r)), n); /* one final rounding */
+}
+
 /* e^x. Above 88.376 (where 2^n would leave float range) the result is +inf, slightly early:
  * expf is finite up to 88.72. Below -87.336 (where the scaling would need a subnormal 2^n) it
  * is 0, where expf returns subnormals; neither matters to softmax or tanh. */
 static inline V VM_FN(exp)(V x) {
   const V lo = VSET1(-87.33654f), hi = VSET1(88.37626f);
-  V xc = VMIN(VMAX(x, lo), hi);
-  V n = VROUND(VMUL(xc, VSET1(1.44269504f)));
-  /* ln 2 split so that n * ln2_hi is exact for |n| <= 128 even without FMA */
-  V r = VFMA(n, VSET1(-0.693359375f), xc);
-  r = VFMA(n, VSET1(2.12194440e-4f), r);
-  V p = VADD(VSET1(1.0f), VM_FN(expm1_reduced)(r)); /* one final rounding */
-  V y = VLDEXP(p, n);
+  V y = VM_FN(exp_in_range)(VMIN(VMAX(x, lo), hi));
   y = VSEL(VLT(x, lo), VSET1(0.0f), y);
   y = VSEL(VGT(x, hi), VSET1(__builtin_inff()), y);
   return VSEL(VISNAN(x), x, y);
@@ -49,12 +52,7 @@ static inline V VM_FN(exp)(V x) {
  * as exp gives. */
 static inline V VM_FN(exp_nonpos)(V x) {
   const V lo = VSET1(-87.33654f);
-  V xc = VMAX(lo, x);
-  V n = VROUND(VMUL(xc, VSET1(1.44269504f)));
-  V r = VFMA(n, VSET1(-0.693359375f), xc);
-  r = VFMA(n, VSET1(2.12194440e-4f), r);
-  V y = VLDEXP(VADD(VSET1(1.0f), VM_FN(expm1_reduced)(r)), n);
-  return VSEL(VLT(x, lo), VSET1(0.0f), y);
+  return VSEL(VLT(x, lo), VSET1(0.0f), VM_FN(exp_in_range)(VMAX(lo, x)));
 }
 
 /* tanh: an odd polynomial near 0 (where 1 - 2/(e+1) would cancel), else from exp. */
