@@ -29,7 +29,7 @@
 /* Tasks are taken first come, first served, so a thread that falls behind (a shared machine
  * takes its core away now and then) takes fewer; the last task is what the other may wait for
  * at the join. 8 per thread (M = 128: 11 tasks of 12 rows) against 4 (8 of 18 rows): p50 at
- * b1 s128 on 2 threads 1.043 against 1.068 ms, median of 14 interleaved rounds. */
+ * b1 s128 on 2 threads 0.962x (`bench/ab OLD NEW --threads 2 --rounds 14`). */
 #define TASKS_PER_THREAD 8
 
 static const trt_sgemm_kernel *kernel_for(trt_isa isa) {
