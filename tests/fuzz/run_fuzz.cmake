@@ -1,5 +1,6 @@
-# ctest driver for fuzz_loader: fuzzes a fresh copy of the seed corpus in the build dir, so the
-# committed corpus never changes. Variables: FUZZER, CORPUS (committed), WORK (copy), FUZZ_SECONDS.
+# ctest driver for a libFuzzer target (FUZZER): fuzzes a fresh copy of the seed corpus in the
+# build dir, so the committed corpus never changes. Variables: FUZZER, CORPUS (committed), WORK
+# (copy), FUZZ_SECONDS.
 file(REMOVE_RECURSE ${WORK})
 file(COPY ${CORPUS}/ DESTINATION ${WORK})
 execute_process(
@@ -7,5 +8,6 @@ execute_process(
           -print_final_stats=1 -artifact_prefix=${WORK}-crash- ${WORK}
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "fuzz_loader failed (${rc}); the failing input is at ${WORK}-crash-*")
+  get_filename_component(name ${FUZZER} NAME)
+  message(FATAL_ERROR "${name} failed (${rc}); the failing input is at ${WORK}-crash-*")
 endif()
