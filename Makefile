@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 MODEL ?= models/bert-tiny/model.onnx
 
-.PHONY: all run test deps build build-test bench bench-serve bench-gemm clean
+.PHONY: all run test deps build build-test build-tsan bench bench-serve bench-gemm clean
 
 all: build
 
@@ -18,10 +18,16 @@ build-test: deps
 	CC=clang cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DTINYRT_SANITIZE=ON -DTINYRT_FUZZ=ON
 	cmake --build build-test -j$(JOBS)
 
+# The threaded unit tests again under ThreadSanitizer (it cannot share a build with ASan).
+build-tsan: deps
+	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTINYRT_TSAN=ON
+	cmake --build build-tsan -j$(JOBS) --target threaded_tests
+
 run: build
 	./build/tinyrt report $(MODEL) --html build/report.html
 
-test: build-test
+test: build-test build-tsan
+	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L threads
 	cd build-test && ctest --output-on-failure -j$(JOBS)
 
 # tinyrt against ONNX Runtime (onnxruntime-node, installed into build/ort on first use); ~5 min.
@@ -40,4 +46,4 @@ bench-gemm: deps
 	./build/bench/vmath_bench
 
 clean:
-	rm -rf build build-test
+	rm -rf build build-test build-tsan

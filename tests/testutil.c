@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-int test_passed, test_failed;
+_Atomic int test_passed, test_failed;
 
 int test_finish(void) {
   printf("%d passed, %d failed\n", test_passed, test_failed);

@@ -8,7 +8,8 @@
 
 #include "tinyrt.h"
 
-extern int test_passed, test_failed;
+/* atomic: tests check results from several threads at once */
+extern _Atomic int test_passed, test_failed;
 
 #define CHECK(cond)                                                              \
   do {                                                                           \
