@@ -33,7 +33,7 @@ static bool slots_grow(trt_profile *p) {
 /* Returns the id of s[0..n), adding it when new; -1 when memory runs out. */
 static int32_t intern(trt_profile *p, const char *s, size_t n) {
   /* keep the table at most half full so probe chains stay short */
-  if ((size_t)(p->n_strs + 1) * 2 > p->n_slots && !slots_grow(p)) return -1;
+  if (((size_t)p->n_strs + 1) * 2 > p->n_slots && !slots_grow(p)) return -1;
   size_t mask = p->n_slots - 1, h = (size_t)hash_bytes(s, n) & mask;
   for (; p->slots[h] >= 0; h = (h + 1) & mask) {
     const char *t = p->pool + p->offs[p->slots[h]];
