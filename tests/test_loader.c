@@ -736,7 +736,8 @@ static void test_encodings(void) {
   for (size_t i = 0; i + 4 <= m.n; i++)
     if (memcmp(m.p + i, "MARK", 4) == 0) mark = m.p + i;
   CHECK(mark != NULL);
-  size_t raw_off = (size_t)(mark - m.p) + 4 + 2; /* after "MARK", raw_data's tag and length */
+  /* after "MARK", raw_data's tag and length */
+  size_t raw_off = mark ? (size_t)(mark - m.p) + 4 + 2 : 0;
   for (int pass = 0; pass < 2 && mark; pass++) {
     uint8_t *buf = aligned_alloc(64, (m.n + 191) / 64 * 64); /* a multiple of 64, as C11 asks */
     size_t shift = (64 - raw_off % 64) % 64 + (size_t)pass; /* pass 0: raw_data 64-aligned */
