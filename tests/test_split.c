@@ -92,6 +92,9 @@ static void test_error_names_caller_row(void) {
   CHECK(out.data == NULL);
   CHECK_STR_CONTAINS(err.message, "40000");
   CHECK_STR_CONTAINS(err.message, "[7, 3]");
+  /* the error struct is optional: without one the run fails all the same */
+  CHECK(tinyrt_run(s, in.t, 3, &out, 1, NULL) != TINYRT_OK);
+  CHECK(out.data == NULL);
   tinyrt_session_close(s);
 }
 

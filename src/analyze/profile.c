@@ -359,7 +359,7 @@ int trt_profile_load(const char *path, trt_profile *p, tinyrt_error *err) {
     goto done;
   }
   rc = trt_profile_parse(buf, len, p, err);
-  if (rc) trt_error_prefix(err, "%s", path);
+  if (rc) trt_error_prefix(err, rc, "%s", path);
 done:
   free(buf);
   fclose(f);

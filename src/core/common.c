@@ -16,20 +16,20 @@ int trt_error(tinyrt_error *err, int code, const char *fmt, ...) {
   return code;
 }
 
-int trt_error_prefix(tinyrt_error *err, const char *fmt, ...) {
-  if (!err) return TINYRT_OK;
+int trt_error_prefix(tinyrt_error *err, int code, const char *fmt, ...) {
+  if (!err) return code;
   char prefix[sizeof err->message];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
-  if (n < 0) return err->code;
+  if (n < 0) return code;
   /* joined is larger than the message so the compiler sees no truncation; we cut it after */
   char joined[2 * sizeof err->message + 4];
   snprintf(joined, sizeof joined, "%s: %s", prefix, err->message);
   memcpy(err->message, joined, sizeof err->message - 1);
   err->message[sizeof err->message - 1] = '\0';
-  return err->code;
+  return code;
 }
 
 /* The default allocator gives 64-byte alignment so SIMD kernels can use aligned loads. */

@@ -29,8 +29,9 @@
 /* Records code and a formatted message into err (which may be NULL); returns code, so that
  * `return trt_error(err, TINYRT_ERR_MODEL, "...")` reads naturally. */
 int trt_error(tinyrt_error *err, int code, const char *fmt, ...) TRT_PRINTF(3, 4);
-/* Prefixes err->message with "<prefix>: " (for adding context on the way up). */
-int trt_error_prefix(tinyrt_error *err, const char *fmt, ...) TRT_PRINTF(2, 3);
+/* Prefixes err->message with "<prefix>: " (for adding context on the way up); returns code, the
+ * failure being passed up, which err cannot give back when it is NULL. */
+int trt_error_prefix(tinyrt_error *err, int code, const char *fmt, ...) TRT_PRINTF(3, 4);
 
 /* The allocator every part of a session uses. 64-byte aligned. */
 typedef struct trt_alloc {

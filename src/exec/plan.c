@@ -9,8 +9,8 @@
 
 static size_t align_up(size_t x) { return (x + TRT_ALIGN - 1) & ~(size_t)(TRT_ALIGN - 1); }
 
-static int node_error(tinyrt_error *err, const trt_node *n) {
-  return trt_error_prefix(err, "node '%s' (%s)", n->name, n->op_type);
+static int node_error(tinyrt_error *err, int rc, const trt_node *n) {
+  return trt_error_prefix(err, rc, "node '%s' (%s)", n->name, n->op_type);
 }
 
 void trt_plan_free(const trt_alloc *al, trt_plan *p) {
@@ -175,7 +175,7 @@ int trt_plan_build(const trt_exec_env *env, const trt_tensor *inputs, trt_plan *
         dynamic = true;
         rc = TINYRT_OK;
       } else if (rc) {
-        node_error(err, n);
+        node_error(err, rc, n);
         goto fail;
       }
     }
@@ -207,7 +207,7 @@ int trt_plan_build(const trt_exec_env *env, const trt_tensor *inputs, trt_plan *
         rc = trt_error(err, TINYRT_ERR_SHAPE, "output %d has an invalid shape %s or type %s", k,
                        trt_shape_str(outs[k].rank, outs[k].dims, sh, sizeof sh),
                        tinyrt_dtype_name(outs[k].dtype));
-        node_error(err, n);
+        node_error(err, rc, n);
         goto fail;
       }
       s->t = outs[k];
@@ -223,7 +223,7 @@ int trt_plan_build(const trt_exec_env *env, const trt_tensor *inputs, trt_plan *
       trt_kernel_ctx kc = {n, trt_graph_opset(g, n->domain), NULL, NULL, NULL, 0};
       rc = def->ref(&kc, in, n->n_inputs, outs, n->n_outputs, err);
       if (rc) {
-        node_error(err, n);
+        node_error(err, rc, n);
         goto fail;
       }
       continue;
@@ -401,7 +401,7 @@ int trt_plan_execute(const trt_exec_env *env, const trt_plan *p, trt_run_ctx *c,
       rc = run_dynamic_step(env, p, c, n, in, outs, &scratch, &scratch_bytes, err);
       if (rc) {
         trt_free(env->al, scratch);
-        return node_error(err, n);
+        return node_error(err, rc, n);
       }
     } else {
       for (int k = 0; k < n->n_outputs; k++) {
@@ -418,7 +418,7 @@ int trt_plan_execute(const trt_exec_env *env, const trt_plan *p, trt_run_ctx *c,
                          scratch_bytes};
     rc = env->kernels[st->node].run(&kc, in, n->n_inputs, outs, n->n_outputs, err);
     if (st->dynamic) trt_free(env->al, scratch);
-    if (rc) return node_error(err, n);
+    if (rc) return node_error(err, rc, n);
     if (p->has_dynamic) {
       /* free run-time buffers nobody reads any more */
       for (int k = 0; k < n->n_inputs; k++) {

@@ -205,7 +205,7 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
     const trt_ep *ep = s->eps[n->ep];
     rc = ep->bind(ep, &s->g, n, &s->kernels[s->order[i]], &n->kernel_state, err);
     if (rc) {
-      trt_error_prefix(err, "node '%s' (%s) on %s", n->name, n->op_type, ep->name);
+      trt_error_prefix(err, rc, "node '%s' (%s) on %s", n->name, n->op_type, ep->name);
       goto fail;
     }
   }

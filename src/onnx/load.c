@@ -177,12 +177,12 @@ static int parse_value_info(loader *L, const trt_wire *pw, const trt_wire_field 
 }
 
 /* Prefixes a ValueInfoProto error with what it declares and, when read by then, its name. */
-static int vi_error(loader *L, const char *what, const char *name, size_t len,
+static int vi_error(loader *L, int rc, const char *what, const char *name, size_t len,
                     const trt_wire_field *f) {
   if (len)
-    return trt_error_prefix(L->err, "%s '%.*s' (at byte %zu)", what, msg_len(len), name,
+    return trt_error_prefix(L->err, rc, "%s '%.*s' (at byte %zu)", what, msg_len(len), name,
                             f->offset);
-  return trt_error_prefix(L->err, "%s at byte %zu", what, f->offset);
+  return trt_error_prefix(L->err, rc, "%s at byte %zu", what, f->offset);
 }
 
 /* Sets a value's dtype/rank/dims from its declared type. `what` ("graph input", ...) is for
@@ -342,9 +342,9 @@ static int parse_node(loader *L, const trt_wire *gw, const trt_wire_field *nf, i
 
 fail:
   n = &L->g->nodes[ni];
-  return trt_error_prefix(L->err, "node '%.*s' (%s)", NAME_IN_MSG, n->name, n->op_type);
+  return trt_error_prefix(L->err, rc, "node '%.*s' (%s)", NAME_IN_MSG, n->name, n->op_type);
 fail_unnamed:
-  return trt_error_prefix(L->err, "node #%d (at byte %zu)", index, nf->offset);
+  return trt_error_prefix(L->err, rc, "node #%d (at byte %zu)", index, nf->offset);
 }
 
 /* ---- graph ---------------------------------------------------------------------------------- */
@@ -354,7 +354,7 @@ static int add_initializer(loader *L, const trt_wire_field *f, int index) {
   const char *name;
   size_t name_len;
   int rc = trt_onnx_tensor(&L->tc, f->data, f->len, &t, &name, &name_len, L->err);
-  if (rc) return trt_error_prefix(L->err, "initializer #%d", index);
+  if (rc) return trt_error_prefix(L->err, rc, "initializer #%d", index);
   if (!name_len)
     return trt_error(L->err, TINYRT_ERR_MODEL, "initializer #%d (at byte %zu) has no name", index,
                      f->offset);
@@ -380,7 +380,7 @@ static int add_graph_input(loader *L, const trt_wire *gw, const trt_wire_field *
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return vi_error(L, "graph input", name, len, f);
+  if (rc) return vi_error(L, rc, "graph input", name, len, f);
   int vi = trt_graph_find_value(L->g, name, len);
   if (vi >= 0) {
     /* an input that is also an initializer is a constant with an overridable default in ONNX;
@@ -402,7 +402,7 @@ static int add_graph_output(loader *L, const trt_wire *gw, const trt_wire_field 
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return vi_error(L, "graph output", name, len, f);
+  if (rc) return vi_error(L, rc, "graph output", name, len, f);
   int vi = value_for(L, name, len);
   if (vi < 0) return nomem(L);
   trt_value *v = &L->g->values[vi];
@@ -421,7 +421,7 @@ static int add_value_info(loader *L, const trt_wire *gw, const trt_wire_field *f
   size_t len;
   vtype t;
   int rc = parse_value_info(L, gw, f, &name, &len, &t);
-  if (rc) return vi_error(L, "value_info", name, len, f);
+  if (rc) return vi_error(L, rc, "value_info", name, len, f);
   /* annotations of values no node mentions describe nothing we run */
   int vi = trt_graph_find_value(L->g, name, len);
   if (vi < 0 || L->g->values[vi].kind != TRT_VALUE_INTERMEDIATE) return TINYRT_OK;
@@ -634,7 +634,7 @@ int trt_onnx_load_file(const char *path, trt_graph *g, tinyrt_error *err) {
     goto done;
   }
   rc = trt_onnx_load_buffer(addr, size, dir, g, err);
-  if (rc) trt_error_prefix(err, "%s", path);
+  if (rc) trt_error_prefix(err, rc, "%s", path);
 done:
   close(fd);
   return rc;

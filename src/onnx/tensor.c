@@ -516,9 +516,9 @@ int trt_onnx_tensor(trt_onnx_ctx *c, const uint8_t *data, size_t len, trt_tensor
   if (rc) {
     int n = *name_len > 200 ? 200 : (int)*name_len;
     if (n)
-      trt_error_prefix(err, "tensor '%.*s'", n, *name);
+      trt_error_prefix(err, rc, "tensor '%.*s'", n, *name);
     else
-      trt_error_prefix(err, "tensor (unnamed, at byte %zu)", (size_t)(data - c->base));
+      trt_error_prefix(err, rc, "tensor (unnamed, at byte %zu)", (size_t)(data - c->base));
   }
   return rc;
 }

@@ -126,7 +126,7 @@ int trt_npy_read(const char *path, tinyrt_tensor *t, tinyrt_error *err) {
   if (!buf) return trt_error(err, TINYRT_ERR_IO, "cannot read '%s'", path);
   int rc = trt_npy_parse(buf, (size_t)n, t, err);
   free(buf);
-  if (rc) trt_error_prefix(err, "%s", path);
+  if (rc) trt_error_prefix(err, rc, "%s", path);
   return rc;
 }
 
