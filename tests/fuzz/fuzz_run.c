@@ -10,7 +10,8 @@
  *
  * Input layout, each byte read in turn (missing bytes read as 0):
  *   flags: bit 0 the padding-removal session; bit 1 inputs by position; bit 2 leave the last
- *          input out; bit 3 a caller buffer for last_hidden_state, bit 4 too small by a row
+ *          input out; bit 3 a caller buffer for last_hidden_state, bit 4 too small by a row;
+ *          bit 5 run again without an error struct, which must give the same result code
  *   per input (input_ids, attention_mask, token_type_ids): dtype selector, rank, dims, then its
  *          values, 2 bytes per element, taken modulo a range that crosses the valid one. */
 #include <math.h>
@@ -180,6 +181,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (out[0].data != given) tinyrt_tensor_free(s, &out[0]);
   tinyrt_tensor_free(s, &out[1]);
+  if (flags & 32) { /* the error struct is optional: without one the outcome is the same */
+    out[0].data = given;
+    int rc_null = tinyrt_run(s, in, n_in, out, 2, NULL);
+    require(rc_null == rc);
+    require(rc_null == TINYRT_OK || out[1].data == NULL);
+    if (out[0].data != given) tinyrt_tensor_free(s, &out[0]);
+    tinyrt_tensor_free(s, &out[1]);
+  }
   free(given);
 out:
   for (int i = 0; i < 3; i++) free(bufs[i]);

@@ -30,6 +30,9 @@ def main():
         "b1s8_caller_buffer": request(8, 1, 8, ids, [1] * 8, [0] * 8),
         "b1s8_buffer_too_small": request(24, 1, 8, ids, [1] * 8, [0] * 8),
         "b2s4_padded": request(1, 2, 4, ids, [1, 1, 1, 1, 1, 1, 0, 0], [0] * 8),
+        "b1s8_no_error_struct": request(32, 1, 8, ids, [1] * 8, [0] * 8),
+        "b1s8_bad_id_no_error_struct": request(32, 1, 8, ids[:3] + [30530] + ids[4:], [1] * 8,
+                                               [0] * 8),
     }
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:
