@@ -154,6 +154,47 @@ static void test_bad_inputs(void) {
   tinyrt_session_close(s);
 }
 
+/* NULL where the API takes a pointer: an argument error (or nothing, for the release
+ * functions), never a crash; the error struct itself is optional everywhere. */
+static void test_null_arguments(void) {
+  tinyrt_session *s = (tinyrt_session *)1;
+  tinyrt_error err = {0};
+  CHECK(tinyrt_session_open(NULL, NULL, &s, &err) == TINYRT_ERR_ARGUMENT);
+  CHECK(s == NULL);
+  CHECK(err.message[0] != '\0');
+  CHECK(tinyrt_session_open(path_of("add.onnx"), NULL, NULL, NULL) == TINYRT_ERR_ARGUMENT);
+  s = (tinyrt_session *)1;
+  CHECK(tinyrt_session_open_buffer(NULL, 16, NULL, &s, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(s == NULL);
+  tinyrt_session_close(NULL);
+  tinyrt_tensor_free(NULL, NULL);
+
+  float a[12] = {0}, b[12] = {0};
+  tinyrt_tensor in[2] = {ftensor("x", 3, a), ftensor("y", 3, b)};
+  tinyrt_tensor out = {0};
+  CHECK(tinyrt_run(NULL, in, 2, &out, 1, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(tinyrt_input_count(NULL) <= 0 && tinyrt_output_count(NULL) <= 0);
+  tinyrt_io_info info;
+  CHECK(tinyrt_input_info(NULL, 0, &info) == TINYRT_ERR_ARGUMENT);
+  tinyrt_session_stats st;
+  CHECK(tinyrt_session_stats_get(NULL, &st) == TINYRT_ERR_ARGUMENT);
+
+  s = NULL;
+  CHECK(tinyrt_session_open(path_of("add.onnx"), NULL, &s, &err) == TINYRT_OK);
+  if (!s) return;
+  CHECK(tinyrt_run(s, NULL, 2, &out, 1, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(tinyrt_run(s, in, 2, NULL, 1, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(tinyrt_input_info(s, 0, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(tinyrt_output_info(s, 0, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(tinyrt_session_stats_get(s, NULL) == TINYRT_ERR_ARGUMENT);
+  CHECK(tinyrt_run_many(s, NULL, 1, NULL) == TINYRT_ERR_ARGUMENT);
+  tinyrt_tensor_free(s, NULL);
+  /* and the session still runs */
+  CHECK(tinyrt_run(s, in, 2, &out, 1, NULL) == TINYRT_OK);
+  tinyrt_tensor_free(s, &out);
+  tinyrt_session_close(s);
+}
+
 static void test_run_time_errors(void) {
   tinyrt_session *s = NULL;
   tinyrt_error err = {0};
@@ -261,6 +302,7 @@ int main(int argc, char **argv) {
   test_bad_files();
   test_bad_graphs();
   test_bad_inputs();
+  test_null_arguments();
   test_run_time_errors();
   test_allocation_failures();
   return test_finish();

@@ -242,14 +242,20 @@ fail:
 
 int tinyrt_session_open(const char *path, const tinyrt_options *opts, tinyrt_session **out,
                         tinyrt_error *err) {
-  if (!path) return trt_error(err, TINYRT_ERR_ARGUMENT, "path is NULL");
+  if (!path) {
+    if (out) *out = NULL; /* the contract holds on every failure, argument errors too */
+    return trt_error(err, TINYRT_ERR_ARGUMENT, "path is NULL");
+  }
   load_source src = {path, NULL, 0};
   return session_create(&src, opts, out, err);
 }
 
 int tinyrt_session_open_buffer(const void *data, size_t size, const tinyrt_options *opts,
                                tinyrt_session **out, tinyrt_error *err) {
-  if (!data && size) return trt_error(err, TINYRT_ERR_ARGUMENT, "data is NULL");
+  if (!data && size) {
+    if (out) *out = NULL;
+    return trt_error(err, TINYRT_ERR_ARGUMENT, "data is NULL");
+  }
   load_source src = {NULL, data, size};
   return session_create(&src, opts, out, err);
 }
