@@ -124,6 +124,7 @@ static int make_io_info(tinyrt_session *s, tinyrt_error *err) {
 /* --- creation ------------------------------------------------------------------------------ */
 
 typedef struct load_source {
+  bool from_file; /* path, else data and size */
   const char *path;
   const void *data;
   size_t size;
@@ -137,6 +138,8 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
   const tinyrt_options *opts = opts_in ? opts_in : &defaults;
   if (!out) return trt_error(err, TINYRT_ERR_ARGUMENT, "out is NULL");
   *out = NULL;
+  if (src->from_file ? !src->path : !src->data && src->size)
+    return trt_error(err, TINYRT_ERR_ARGUMENT, src->from_file ? "path is NULL" : "data is NULL");
   trt_alloc al;
   trt_alloc_init(&al, opts->allocator);
   tinyrt_session *s = trt_calloc(&al, 1, sizeof *s);
@@ -166,8 +169,8 @@ static int session_create(const load_source *src, const tinyrt_options *opts_in,
     }
   }
 
-  rc = src->path ? trt_onnx_load_file(src->path, &s->g, err)
-                 : trt_onnx_load_buffer(src->data, src->size, NULL, &s->g, err);
+  rc = src->from_file ? trt_onnx_load_file(src->path, &s->g, err)
+                      : trt_onnx_load_buffer(src->data, src->size, NULL, &s->g, err);
   if (rc) goto fail;
   uint64_t t_loaded = trt_now_ns();
   s->stats.model_load_ms = (double)(t_loaded - t0) / 1e6;
@@ -242,21 +245,13 @@ fail:
 
 int tinyrt_session_open(const char *path, const tinyrt_options *opts, tinyrt_session **out,
                         tinyrt_error *err) {
-  if (!path) {
-    if (out) *out = NULL; /* the contract holds on every failure, argument errors too */
-    return trt_error(err, TINYRT_ERR_ARGUMENT, "path is NULL");
-  }
-  load_source src = {path, NULL, 0};
+  load_source src = {true, path, NULL, 0};
   return session_create(&src, opts, out, err);
 }
 
 int tinyrt_session_open_buffer(const void *data, size_t size, const tinyrt_options *opts,
                                tinyrt_session **out, tinyrt_error *err) {
-  if (!data && size) {
-    if (out) *out = NULL;
-    return trt_error(err, TINYRT_ERR_ARGUMENT, "data is NULL");
-  }
-  load_source src = {NULL, data, size};
+  load_source src = {false, NULL, data, size};
   return session_create(&src, opts, out, err);
 }
 
