@@ -494,6 +494,14 @@ static bool setup_start(setup *s, fake_kind kind, const trt_srv_batcher_opts *o)
   return setup_start_ops(s, kind, o, &fake_ops);
 }
 
+/* Holds the runner in the fake model's first run, on `first` (made by the caller), so that the
+ * jobs submitted next queue up behind it. */
+static void hold_first_job(setup *s, trt_srv_job *first) {
+  fake_gate(&s->f, true);
+  CHECK_EQ_INT(trt_srv_batcher_submit(s->b, first), 0);
+  CHECK(fake_wait_entered(&s->f, 1));
+}
+
 static void setup_end(setup *s, trt_srv_job *jobs, int n) {
   trt_srv_batcher_destroy(s->b);
   trt_srv_metrics_destroy(s->metrics);
@@ -512,10 +520,8 @@ static void test_batch_mixed_lengths(void) {
   setup s;
   trt_srv_job jobs[5];
   CHECK(setup_start(&s, FAKE_RAGGED, &o));
-  fake_gate(&s.f, true);
   make_job(&jobs[0], 4, 3, 0); /* 4 rows: a full batch by itself */
-  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
-  CHECK(fake_wait_entered(&s.f, 1));
+  hold_first_job(&s, &jobs[0]);
   int64_t lens[] = {2, 7, 5, 3};
   for (int j = 1; j < 5; j++) {
     make_job(&jobs[j], 1, lens[j - 1], 10 * j);
@@ -560,10 +566,8 @@ static void test_batch_rows_and_delay(void) {
   setup s;
   trt_srv_job jobs[4];
   CHECK(setup_start(&s, FAKE_RAGGED, &o));
-  fake_gate(&s.f, true);
   make_job(&jobs[0], 1, 4, 0);
-  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
-  CHECK(fake_wait_entered(&s.f, 1));
+  hold_first_job(&s, &jobs[0]);
   make_job(&jobs[1], 2, 6, 1);
   make_job(&jobs[2], 1, 2, 2);
   make_job(&jobs[3], 1, 5, 3);
@@ -681,10 +685,8 @@ static void test_isolation(void) {
   setup s;
   trt_srv_job jobs[4];
   CHECK(setup_start(&s, FAKE_RAGGED, &o));
-  fake_gate(&s.f, true);
   make_job(&jobs[0], 8, 2, 0);
-  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
-  CHECK(fake_wait_entered(&s.f, 1));
+  hold_first_job(&s, &jobs[0]);
   make_job(&jobs[1], 1, 4, 5);
   make_job(&jobs[2], 1, 6, 7);
   ((int64_t *)jobs[2].inputs[0].data)[3] = VOCAB + 1;
@@ -717,10 +719,8 @@ static void test_run_many(void) {
   setup s;
   trt_srv_job jobs[5];
   CHECK(setup_start_ops(&s, FAKE_RAGGED, &o, &fake_ops_many));
-  fake_gate(&s.f, true);
   make_job(&jobs[0], 8, 2, 0);
-  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
-  CHECK(fake_wait_entered(&s.f, 1));
+  hold_first_job(&s, &jobs[0]);
   int64_t lens[] = {4, 6, 3, 5};
   for (int j = 1; j < 5; j++) make_job(&jobs[j], j == 4 ? 2 : 1, lens[j - 1], 5 + 2 * j);
   ((int64_t *)jobs[2].inputs[0].data)[3] = VOCAB + 1;
@@ -791,10 +791,8 @@ static void test_plain_and_stop(void) {
   setup s;
   trt_srv_job jobs[5];
   CHECK(setup_start(&s, FAKE_PLAIN, &o));
-  fake_gate(&s.f, true);
   make_plain_job(&jobs[0], 8, 2, 0); /* a full batch: runs at once */
-  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
-  CHECK(fake_wait_entered(&s.f, 1));
+  hold_first_job(&s, &jobs[0]);
   make_plain_job(&jobs[1], 1, 2, 10);
   make_plain_job(&jobs[2], 1, 2, 20);
   make_plain_job(&jobs[3], 1, 3, 30); /* different width: cannot join */
@@ -824,10 +822,8 @@ static void test_plain_and_stop(void) {
 
   o.no_batching = true;
   CHECK(setup_start(&s, FAKE_RAGGED, &o));
-  fake_gate(&s.f, true);
   for (int j = 0; j < 3; j++) make_job(&jobs[j], 1, 2 + j, j);
-  CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[0]), 0);
-  CHECK(fake_wait_entered(&s.f, 1));
+  hold_first_job(&s, &jobs[0]);
   for (int j = 1; j < 3; j++) CHECK_EQ_INT(trt_srv_batcher_submit(s.b, &jobs[j]), 0);
   fake_gate(&s.f, false);
   CHECK(wait_done(3));
