@@ -5,27 +5,16 @@
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
+from checklib import Checks
+
 TINYRT, SRC, CHECK = sys.argv[1], sys.argv[2], sys.argv[3]
 MODEL = os.path.join(SRC, "models/bert-tiny/model.onnx")
-failures = []
-
-
-def expect(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args, ok=True):
-    p = subprocess.run([TINYRT, *args], capture_output=True, text=True, timeout=300)
-    if ok and p.returncode != 0:
-        print(p.stdout, p.stderr)
-        raise SystemExit(f"tinyrt {' '.join(args)} exited {p.returncode}")
-    return p
+checks = Checks(TINYRT)
+failures, expect = checks.failures, checks.expect
+run = checks.run
 
 
 def check_help():

@@ -9,33 +9,22 @@ dims changed, and run in tinyrt with the same outputs as the dynamic model at th
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 import onnx
 
+from checklib import Checks
+
 TINYRT, SRC = sys.argv[1], sys.argv[2]
 MODEL = os.path.join(SRC, "models/bert-tiny/model.onnx")
 REFS = os.path.join(SRC, "models/bert-tiny/refs")
 FIX = {"batch_size": 1, "sequence_length": 128}
 OUTPUTS = ["last_hidden_state", "pooler_output"]
-failures = []
-
-
-def expect(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args, ok=True):
-    p = subprocess.run([TINYRT, *args], capture_output=True, text=True, timeout=300)
-    if ok and p.returncode != 0:
-        print(p.stdout, p.stderr)
-        raise SystemExit(f"tinyrt {' '.join(args)} exited {p.returncode}")
-    return p
+checks = Checks(TINYRT)
+failures, expect = checks.failures, checks.expect
+run = checks.run
 
 
 def value_infos(model):

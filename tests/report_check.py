@@ -23,24 +23,17 @@ import subprocess
 import sys
 import tempfile
 
+from checklib import Checks
+
 TINYRT, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 MODEL = os.path.join(SRC, "models/bert-tiny/model.onnx")
 ITER, WARM = 30, 2
-failures = []
-
-
-def expect(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+checks = Checks(TINYRT)
+failures, expect = checks.failures, checks.expect
 
 
 def run(*args, ok=True, timeout=900):
-    p = subprocess.run([TINYRT, *args], capture_output=True, text=True, timeout=timeout)
-    if ok and p.returncode != 0:
-        print(p.stdout, p.stderr)
-        raise SystemExit(f"tinyrt {' '.join(args)} exited {p.returncode}")
-    return p
+    return checks.run(*args, ok=ok, timeout=timeout)
 
 
 def num(text, pattern, what):

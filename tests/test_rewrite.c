@@ -9,56 +9,12 @@
 
 #include "onnx/onnx.h"
 #include "onnx/rewrite.h"
+#include "pbwriter.h"
 #include "testutil.h"
 
 #define MODEL_PATH TINYRT_SOURCE_DIR "/models/bert-tiny/model.onnx"
 
-/* ---- a minimal protobuf writer for the hand-made model ------------------------------------ */
-
-typedef struct pb {
-  uint8_t *p;
-  size_t len, cap;
-} pb;
-
-static void pb_raw(pb *b, const void *data, size_t len) {
-  if (b->len + len > b->cap) {
-    b->cap = (b->len + len) * 2 + 64;
-    b->p = realloc(b->p, b->cap);
-    if (!b->p) abort(); /* test harness: no memory, no test */
-  }
-  if (len) memcpy(b->p + b->len, data, len);
-  b->len += len;
-}
-
-static void pb_varint_raw(pb *b, uint64_t v) {
-  uint8_t t[10];
-  size_t n = 0;
-  do {
-    t[n++] = (uint8_t)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-    v >>= 7;
-  } while (v);
-  pb_raw(b, t, n);
-}
-
-static void pb_int(pb *b, uint32_t field, uint64_t v) {
-  pb_varint_raw(b, (uint64_t)field << 3);
-  pb_varint_raw(b, v);
-}
-
-static void pb_bytes(pb *b, uint32_t field, const void *data, size_t len) {
-  pb_varint_raw(b, (uint64_t)field << 3 | 2);
-  pb_varint_raw(b, len);
-  pb_raw(b, data, len);
-}
-
-static void pb_str(pb *b, uint32_t field, const char *s) { pb_bytes(b, field, s, strlen(s)); }
-
-/* Appends sub as field `field` and frees it. */
-static void pb_msg(pb *b, uint32_t field, pb *sub) {
-  pb_bytes(b, field, sub->p, sub->len);
-  free(sub->p);
-  memset(sub, 0, sizeof *sub);
-}
+/* ---- the hand-made model (pbwriter.h) -------------------------------------------------- */
 
 /* Dimension: "=5" is dim_value 5, "N" dim_param N, "7>M" dim_value 7 then dim_param M (the
  * oneof's last field wins: M), "K>3" the reverse (3), "M@D" dim_param M with denotation D. */
@@ -368,7 +324,7 @@ static void test_small(void) {
   trt_graph g;
 
   trt_graph_init(&g, NULL);
-  int rc = trt_onnx_load_buffer(m.p, m.len, NULL, &g, &err);
+  int rc = trt_onnx_load_buffer(m.p, m.n, NULL, &g, &err);
   CHECK_MSG(rc == TINYRT_OK, "the hand-made model loads: %s", err.message);
   const char *ym = sym_name(&g, "y", 2), *tk = sym_name(&g, "t", 1);
   CHECK(ym && !strcmp(ym, "M")); /* the oneof's last field wins... */
@@ -379,7 +335,7 @@ static void test_small(void) {
   void *out = NULL;
   size_t out_size = 0;
   int64_t counts[2] = {0};
-  rc = trt_onnx_fix_dims(m.p, m.len, fix, 2, NULL, &out, &out_size, counts, &err);
+  rc = trt_onnx_fix_dims(m.p, m.n, fix, 2, NULL, &out, &out_size, counts, &err);
   CHECK_MSG(rc == TINYRT_OK, "%s", err.message);
   if (rc == TINYRT_OK) {
     /* ...so y's M is fixed, and t's "K" (overridden by its value) is not a name the model has */
@@ -403,20 +359,20 @@ static void test_small(void) {
 
   tinyrt_dim_override k = {"K", 1};
   err.message[0] = '\0';
-  CHECK_EQ_INT(trt_onnx_fix_dims(m.p, m.len, &k, 1, NULL, &out, &out_size, NULL, &err),
+  CHECK_EQ_INT(trt_onnx_fix_dims(m.p, m.n, &k, 1, NULL, &out, &out_size, NULL, &err),
                TINYRT_ERR_ARGUMENT);
   CHECK_STR_CONTAINS(err.message, "(it has: N, M)");
 
   /* every byte changed to a few values: refused or rewritten, never a crash; what is rewritten
    * still fixes both names (they were found) and loads or is refused by the loader cleanly */
   int n_ok = 0;
-  for (size_t i = 0; i < m.len; i++) {
+  for (size_t i = 0; i < m.n; i++) {
     static const uint8_t vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x12, 0x0a};
     for (size_t v = 0; v < sizeof vals; v++) {
-      uint8_t *p = malloc(m.len); /* exactly sized, so that ASan sees any overread */
-      memcpy(p, m.p, m.len);
+      uint8_t *p = malloc(m.n); /* exactly sized, so that ASan sees any overread */
+      memcpy(p, m.p, m.n);
       p[i] = vals[v];
-      rc = trt_onnx_fix_dims(p, m.len, fix, 2, NULL, &out, &out_size, NULL, &err);
+      rc = trt_onnx_fix_dims(p, m.n, fix, 2, NULL, &out, &out_size, NULL, &err);
       if (rc == TINYRT_OK) {
         n_ok++;
         trt_graph_init(&g, NULL);
@@ -435,13 +391,13 @@ static void test_small(void) {
   /* a model without a graph, and one with two */
   pb bad = {0}, g2 = {0};
   pb_int(&bad, 1, 8);
-  CHECK_EQ_INT(trt_onnx_fix_dims(bad.p, bad.len, fix, 2, NULL, &out, &out_size, NULL, &err),
+  CHECK_EQ_INT(trt_onnx_fix_dims(bad.p, bad.n, fix, 2, NULL, &out, &out_size, NULL, &err),
                TINYRT_ERR_MODEL);
   CHECK_STR_CONTAINS(err.message, "no graph");
   pb_str(&g2, 2, "second");
-  pb_raw(&bad, m.p, m.len);
+  pb_raw(&bad, m.p, m.n);
   pb_msg(&bad, 7, &g2);
-  CHECK_EQ_INT(trt_onnx_fix_dims(bad.p, bad.len, fix, 2, NULL, &out, &out_size, NULL, &err),
+  CHECK_EQ_INT(trt_onnx_fix_dims(bad.p, bad.n, fix, 2, NULL, &out, &out_size, NULL, &err),
                TINYRT_ERR_MODEL);
   CHECK_STR_CONTAINS(err.message, "second graph");
   free(bad.p);
@@ -456,7 +412,7 @@ static void test_count_external(void) {
   pb_int(&init, 1, 4); /* dims */
   pb_int(&init, 2, TINYRT_FLOAT);
   pb_str(&init, 8, "w");
-  pb_bytes(&init, 13, kv.p, kv.len);
+  pb_bytes(&init, 13, kv.p, kv.n);
   pb_int(&init, 14, 1); /* EXTERNAL */
   pb_msg(&g, 5, &init);
   pb_str(&init, 8, "w2");
@@ -464,7 +420,7 @@ static void test_count_external(void) {
   pb_int(&init, 14, 0); /* the last data_location counts */
   pb_msg(&g, 5, &init);
   pb_int(&t, 2, TINYRT_FLOAT);
-  pb_bytes(&t, 13, kv.p, kv.len);
+  pb_bytes(&t, 13, kv.p, kv.n);
   pb_int(&t, 14, 1);
   pb_str(&attr, 1, "value");
   pb_msg(&attr, 5, &t);
@@ -475,9 +431,9 @@ static void test_count_external(void) {
   pb_msg(&m, 7, &g);
   int64_t n = -1;
   tinyrt_error err;
-  CHECK_EQ_INT(trt_onnx_count_external(m.p, m.len, &n, &err), TINYRT_OK);
+  CHECK_EQ_INT(trt_onnx_count_external(m.p, m.n, &n, &err), TINYRT_OK);
   CHECK_EQ_INT(n, 2);
-  CHECK_EQ_INT(trt_onnx_count_external(m.p, m.len - 1, &n, &err), TINYRT_ERR_MODEL);
+  CHECK_EQ_INT(trt_onnx_count_external(m.p, m.n - 1, &n, &err), TINYRT_ERR_MODEL);
   free(m.p);
   free(kv.p);
 }
