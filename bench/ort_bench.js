@@ -221,7 +221,8 @@ async function main() {
     // InferenceSession.create loads and initializes in one call: all of it is session_init_ms
     session_init_ms: createMs, model_load_ms: 0,
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-    gflop_per_inference: null, peak_gflops: null, pct_of_peak: null, nodes: null, partitions: null,
+    gflop_per_inference: null, peak_gflops: null, peak_1t_gflops: null, core_scaling: null,
+    pct_of_peak: null, nodes: null, partitions: null,
     ort_version: ort.env.versions && ort.env.versions.common ? ort.env.versions.common : null,
     opt_level: a.optLevel, pad_fraction: a.padFraction,
     // CPU time of the whole process (all threads) per timed run: at 1 thread it is close to the

@@ -49,7 +49,8 @@ def check_inspect():
 
 BENCH_KEYS = ["model", "shape", "threads", "iterations", "mean_ms", "p50_ms", "p90_ms", "p95_ms",
               "p99_ms", "min_ms", "max_ms", "stdev_ms", "inferences_per_s", "sequences_per_s",
-              "session_init_ms", "model_load_ms", "peak_rss_bytes", "gflop_per_inference"]
+              "session_init_ms", "model_load_ms", "peak_rss_bytes", "gflop_per_inference",
+              "peak_gflops", "peak_1t_gflops", "core_scaling"]
 
 
 def check_bench():
@@ -79,6 +80,21 @@ def check_bench():
         out = run("bench", MODEL, "--shape", "batch_size=1,sequence_length=8", "--shape",
                   "batch_size=1,sequence_length=4", "--iterations", "3", "--warmup", "0", "--json").stdout
         expect(len([l for l in out.splitlines() if l.strip()]) == 2, "one object per --shape set")
+        # the peak: one thread's for one thread; measured on both threads at once for two, and
+        # core_scaling relates the two (no bound on its value: that is the machine's to set)
+        expect(r["peak_gflops"] == r["peak_1t_gflops"] > 0 and r["core_scaling"] == 1.0,
+               "one thread: peak is the one-thread peak")
+        out = run("bench", MODEL, "--shape", "batch_size=1,sequence_length=8", "--iterations", "3",
+                  "--warmup", "0", "--threads", "2", "--json").stdout
+        r2 = json.loads(out.splitlines()[0])
+        expect(r2["peak_gflops"] > 0 and r2["peak_1t_gflops"] > 0, "two threads: both peaks")
+        # as printed: peaks to 0.01 GFLOP/s, the scaling to 0.001 (a debug build's peaks are small)
+        pg, p1, cs = r2["peak_gflops"], r2["peak_1t_gflops"], r2["core_scaling"]
+        expect(abs(cs - pg / p1) <= cs * (0.005 / pg + 0.005 / p1) + 0.0005,
+               f"core_scaling {cs} = peak on the threads / one thread's ({pg} / {p1})")
+        p = run("bench", MODEL, "--shape", "batch_size=1,sequence_length=8", "--iterations", "3",
+                "--warmup", "0", "--threads", "2")
+        expect("on 2 threads at once" in p.stdout, "text report says the peak was measured on both")
 
 
 def check_profile(path, runs):

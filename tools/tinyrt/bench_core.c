@@ -8,6 +8,7 @@
 
 #include "core/common.h"
 #include "exec/session.h"
+#include "prof/peak.h"
 
 const char *bench_dims_str(const cli_dims *d, char *buf, size_t len) {
   size_t off = 0;
@@ -87,7 +88,13 @@ double bench_target_run(bench_target *t) {
   return ms;
 }
 
-void bench_target_finish(bench_target *t, double *samples, long long n, double peak_1t) {
+void bench_peak_init(bench_peak *pk) {
+  pk->one_gflops = trt_measure_peak_gflops(200);
+  pk->threads = 0;
+  pk->all_gflops = 0;
+}
+
+void bench_target_finish(bench_target *t, double *samples, long long n, bench_peak *pk) {
   bench_result *r = &t->r;
   r->samples = samples;
   r->iterations = n;
@@ -97,7 +104,14 @@ void bench_target_finish(bench_target *t, double *samples, long long n, double p
   r->peak_rss_bytes = peak_rss_bytes();
   const trt_plan *p = trt_session_cached_plan(t->s, t->inputs, t->n_inputs);
   r->gflop = p ? trt_plan_matmul_flops(&t->s->g, p) / 1e9 : 0;
-  r->peak_gflops = peak_1t * r->threads;
+  if (r->threads > 1 && pk->threads != r->threads) {
+    pk->all_gflops = trt_measure_peak_gflops_threads(150, r->threads);
+    pk->threads = r->threads;
+  }
+  r->peak_1t_gflops = pk->one_gflops;
+  r->peak_gflops = r->threads > 1 ? pk->all_gflops : pk->one_gflops;
+  if (r->peak_gflops <= 0) r->peak_gflops = pk->one_gflops * r->threads; /* not measured */
+  r->core_scaling = pk->one_gflops > 0 ? r->peak_gflops / pk->one_gflops : 0;
   r->pct_of_peak = r->lat.mean > 0 && r->peak_gflops > 0
                        ? 100.0 * (r->gflop / (r->lat.mean / 1000.0)) / r->peak_gflops
                        : 0;
@@ -165,7 +179,7 @@ static long long timed_runs(const bench_config *cfg, bench_target **targets, int
   return n;
 }
 
-bool bench_run(const bench_config *cfg, const cli_dims *dims, bool is_static, double peak_1t,
+bool bench_run(const bench_config *cfg, const cli_dims *dims, bool is_static, bench_peak *pk,
                bench_result *out) {
   bench_target t;
   if (!bench_target_open(cfg, dims, is_static, &t)) return false;
@@ -177,7 +191,7 @@ bool bench_run(const bench_config *cfg, const cli_dims *dims, bool is_static, do
     bench_target_close(&t);
     return false;
   }
-  bench_target_finish(&t, samples[0], n, peak_1t);
+  bench_target_finish(&t, samples[0], n, pk);
   if (cfg->profile_path) {
     tinyrt_error err = {0};
     if (tinyrt_profile_write(t.s, cfg->profile_path, &err))
@@ -191,7 +205,7 @@ bool bench_run(const bench_config *cfg, const cli_dims *dims, bool is_static, do
 /* Two sessions of one model timed interleaved run by run (so drift hits both alike): a is opened
  * with cfg as it is, b with cfg_b. */
 static bool compare_pair(const bench_config *cfg, const bench_config *cfg_b, const cli_dims *dims,
-                         bool b_static, double peak_1t, bench_result *ra, bench_result *rb) {
+                         bool b_static, bench_peak *pk, bench_result *ra, bench_result *rb) {
   bench_target a, b;
   if (!bench_target_open(cfg, dims, false, &a)) return false;
   if (!bench_target_open(cfg_b, dims, b_static, &b)) {
@@ -203,8 +217,8 @@ static bool compare_pair(const bench_config *cfg, const bench_config *cfg_b, con
   long long n = timed_runs(cfg, ts, 2, samples);
   bool ok = n >= 0;
   if (ok) {
-    bench_target_finish(&a, samples[0], n, peak_1t);
-    bench_target_finish(&b, samples[1], n, peak_1t);
+    bench_target_finish(&a, samples[0], n, pk);
+    bench_target_finish(&b, samples[1], n, pk);
     *ra = a.r;
     *rb = b.r;
   } else {
@@ -216,20 +230,20 @@ static bool compare_pair(const bench_config *cfg, const bench_config *cfg_b, con
   return ok;
 }
 
-bool bench_compare_static(const bench_config *cfg, const cli_dims *dims, double peak_1t,
+bool bench_compare_static(const bench_config *cfg, const cli_dims *dims, bench_peak *pk,
                           bench_result *dyn, bench_result *stat) {
   bench_config c = *cfg;
   c.profile_path = NULL;
-  return compare_pair(&c, &c, dims, true, peak_1t, dyn, stat);
+  return compare_pair(&c, &c, dims, true, pk, dyn, stat);
 }
 
-bool bench_compare_profiling(const bench_config *cfg, const cli_dims *dims, double peak_1t,
+bool bench_compare_profiling(const bench_config *cfg, const cli_dims *dims, bench_peak *pk,
                              bench_result *off, bench_result *on) {
   bench_config c = *cfg, p = *cfg;
   c.profile_path = NULL;
   p.profile_path = NULL;
   p.opts.profile = 1; /* collects events; nothing is written */
-  return compare_pair(&c, &p, dims, false, peak_1t, off, on);
+  return compare_pair(&c, &p, dims, false, pk, off, on);
 }
 
 void bench_print_profiling(const bench_result *off, const bench_result *on) {
@@ -280,10 +294,19 @@ void bench_print_text(const bench_config *cfg, const bench_result *r) {
   printf("  - Peak RSS: %.1f MB\n\n", (double)r->peak_rss_bytes / 1e6);
   printf("Compute:\n");
   printf("  - Matrix-multiply FLOPs per inference: %.1f MFLOP\n", r->gflop * 1e3);
-  printf("  - Achieved: %.1f GFLOP/s = %.1f%% of this machine's measured peak (%.1f GFLOP/s for "
-         "%d thread%s)\n\n",
-         r->lat.mean > 0 ? r->gflop / (r->lat.mean / 1000.0) : 0, r->pct_of_peak, r->peak_gflops,
-         r->threads, r->threads == 1 ? "" : "s");
+  char words[128];
+  printf("  - Achieved: %.1f GFLOP/s = %.1f%% of this machine's measured peak (%s)\n\n",
+         r->lat.mean > 0 ? r->gflop / (r->lat.mean / 1000.0) : 0, r->pct_of_peak,
+         bench_peak_words(r, words, sizeof words));
+}
+
+const char *bench_peak_words(const bench_result *r, char *buf, size_t size) {
+  if (r->threads <= 1)
+    snprintf(buf, size, "%.1f GFLOP/s for 1 thread", r->peak_gflops);
+  else
+    snprintf(buf, size, "%.1f GFLOP/s on %d threads at once = %.2fx one thread's",
+             r->peak_gflops, r->threads, r->core_scaling);
+  return buf;
 }
 
 void bench_print_json(const bench_config *cfg, const bench_result *r) {
@@ -299,13 +322,13 @@ void bench_print_json(const bench_config *cfg, const bench_result *r) {
          "\"p90_ms\":%.6f,\"p95_ms\":%.6f,\"p99_ms\":%.6f,\"min_ms\":%.6f,\"max_ms\":%.6f,"
          "\"stdev_ms\":%.6f,\"inferences_per_s\":%.3f,\"sequences_per_s\":%.3f,"
          "\"session_init_ms\":%.4f,\"model_load_ms\":%.4f,\"peak_rss_bytes\":%lld,"
-         "\"gflop_per_inference\":%.6f,\"peak_gflops\":%.2f,\"pct_of_peak\":%.2f,"
-         "\"nodes\":%d,\"partitions\":%d}\n",
+         "\"gflop_per_inference\":%.6f,\"peak_gflops\":%.2f,\"peak_1t_gflops\":%.2f,"
+         "\"core_scaling\":%.3f,\"pct_of_peak\":%.2f,\"nodes\":%d,\"partitions\":%d}\n",
          r->is_static ? "true" : "false", r->threads, r->iterations, r->lat.mean, r->lat.p50,
          r->lat.p90, r->lat.p95, r->lat.p99, r->lat.min, r->lat.max, r->lat.stdev,
          r->inferences_per_s, r->sequences_per_s, r->session_init_ms, r->model_load_ms,
-         r->peak_rss_bytes, r->gflop, r->peak_gflops, r->pct_of_peak, r->n_nodes,
-         r->n_partitions);
+         r->peak_rss_bytes, r->gflop, r->peak_gflops, r->peak_1t_gflops, r->core_scaling,
+         r->pct_of_peak, r->n_nodes, r->n_partitions);
 }
 
 static double pct(double a, double b) { return b != 0 ? 100.0 * (a - b) / b : 0; }

@@ -134,11 +134,12 @@ int cmd_bench(int argc, char **argv) {
     fprintf(stderr, "tinyrt bench: --profile takes one --shape set\n");
     return 2;
   }
-  double peak = trt_measure_peak_gflops(200);
+  bench_peak peak;
+  bench_peak_init(&peak);
   for (int k = 0; k < n_shapes; k++) {
     if (compare_prof) {
       bench_result off, on;
-      if (!bench_compare_profiling(&cfg, &shapes[k], peak, &off, &on)) return 1;
+      if (!bench_compare_profiling(&cfg, &shapes[k], &peak, &off, &on)) return 1;
       if (json) {
         bench_print_json(&cfg, &off);
         bench_print_json(&cfg, &on);
@@ -149,7 +150,7 @@ int cmd_bench(int argc, char **argv) {
       bench_result_free(&on);
     } else if (compare) {
       bench_result d, s;
-      if (!bench_compare_static(&cfg, &shapes[k], peak, &d, &s)) return 1;
+      if (!bench_compare_static(&cfg, &shapes[k], &peak, &d, &s)) return 1;
       if (json) {
         bench_print_json(&cfg, &d);
         bench_print_json(&cfg, &s);
@@ -161,7 +162,7 @@ int cmd_bench(int argc, char **argv) {
       bench_result_free(&s);
     } else {
       bench_result r;
-      if (!bench_run(&cfg, &shapes[k], is_static, peak, &r)) return 1;
+      if (!bench_run(&cfg, &shapes[k], is_static, &peak, &r)) return 1;
       if (json)
         bench_print_json(&cfg, &r);
       else

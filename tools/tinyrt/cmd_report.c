@@ -269,8 +269,8 @@ static bool measure_fast_gelu(report *r) {
     ok = sa[i] >= 0 && sb[i] >= 0;
   }
   if (ok) {
-    bench_target_finish(&a, sa, n, r->peak_1t); /* sorts the samples */
-    bench_target_finish(&b, sb, n, r->peak_1t);
+    bench_target_finish(&a, sa, n, &r->peak); /* sorts the samples */
+    bench_target_finish(&b, sb, n, &r->peak);
     r->gelu_exact = a.r;
     r->gelu_fast = b.r;
     r->gelu_measured = true;
@@ -323,7 +323,7 @@ static bool profiled_bench(report *r) {
   }
   bench_config c = r->cfg;
   c.profile_path = r->profile_path;
-  bool ok = bench_run(&c, &r->dims, false, r->peak_1t, &r->bench);
+  bool ok = bench_run(&c, &r->dims, false, &r->peak, &r->bench);
   tinyrt_error err = {0};
   if (ok && trt_profile_load(r->profile_path, &r->prof, &err)) {
     fprintf(stderr, "tinyrt report: %s\n", err.message);
@@ -428,11 +428,11 @@ int cmd_report(int argc, char **argv) {
   double load[1];
   r->load_before = getloadavg(load, 1) == 1 ? load[0] : -1;
   status(r, "measuring this machine's FMA peak");
-  r->peak_1t = trt_measure_peak_gflops(200);
+  bench_peak_init(&r->peak);
   status(r, "profiled benchmark of the dynamic session");
   if (!profiled_bench(r)) goto done;
   status(r, "static vs dynamic shapes, interleaved");
-  if (!bench_compare_static(&r->cfg, &r->dims, r->peak_1t, &r->dyn, &r->stat)) goto done;
+  if (!bench_compare_static(&r->cfg, &r->dims, &r->peak, &r->dyn, &r->stat)) goto done;
   r->have_compare = true;
   if (r->fast_gelu_probed && r->erf_nodes_fast < r->erf_nodes + r->erf_fused) {
     status(r, "exact vs fast GELU, interleaved");

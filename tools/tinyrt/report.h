@@ -95,7 +95,7 @@ typedef struct report {
 
   /* machine */
   int cores;
-  double peak_1t;              /* measured FMA GFLOP/s of one core */
+  bench_peak peak;             /* measured FMA GFLOP/s: one core, and the threads at once */
   double load_before, load_after; /* 1-minute load average around the measurements */
 
   /* the profiled benchmark of the dynamic session */

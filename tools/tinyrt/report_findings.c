@@ -309,11 +309,11 @@ static void perf(report *r) {
       node_pct, a->node_time_ms, a->total_duration_ms, 100.0 - node_pct,
       a->model_load_ms + a->session_init_ms, per_run, a->other_overhead_ms);
   double gflops = b->lat.mean > 0 ? b->gflop / (b->lat.mean / 1000.0) : 0;
+  char peak_words[128];
   OBS(REPORT_G_PERF, TRT_AN_INFO,
       "Matrix multiplies: %.1f MFLOP per inference at %.2f GFLOP/s = %.1f%% of this machine's "
-      "measured peak (%.1f GFLOP/s for %d thread%s)%s",
-      b->gflop * 1e3, gflops, b->pct_of_peak, b->peak_gflops, b->threads,
-      b->threads == 1 ? "" : "s",
+      "measured peak (%s)%s",
+      b->gflop * 1e3, gflops, b->pct_of_peak, bench_peak_words(b, peak_words, sizeof peak_words),
       b->pct_of_peak < 10 ? ": far from the FLOP limit, so how the kernels compute, not how much, "
                             "sets the latency"
                           : "");

@@ -148,7 +148,7 @@ static cJSON *report_json(const report *r) {
   }
   if ((x = cJSON_AddObjectToObject(j, "machine"))) {
     cJSON_AddNumberToObject(x, "cores", r->cores);
-    cJSON_AddNumberToObject(x, "peak_gflops_per_core", r->peak_1t);
+    cJSON_AddNumberToObject(x, "peak_gflops_per_core", r->peak.one_gflops);
     cJSON_AddNumberToObject(x, "load_before", r->load_before);
     cJSON_AddNumberToObject(x, "load_after", r->load_after);
   }

@@ -60,10 +60,11 @@ static void bench_section(FILE *f, const report *r) {
   fprintf(f, "  - Session initialization: %.2f ms\n", b->session_init_ms);
   fprintf(f, "  - Model loading: %.2f ms\n", b->model_load_ms);
   fprintf(f, "  - Peak RSS: %.1f MB\n", (double)b->peak_rss_bytes / 1e6);
+  char words[128];
   fprintf(f, "  - FLOPs: %.1f MFLOP per inference (matrix multiplies) = %.2f GFLOP/s, %.1f%% of "
-             "this machine's measured peak (%.1f GFLOP/s for %d thread%s)\n\n",
+             "this machine's measured peak (%s)\n\n",
           b->gflop * 1e3, b->lat.mean > 0 ? b->gflop / (b->lat.mean / 1000.0) : 0,
-          b->pct_of_peak, b->peak_gflops, b->threads, b->threads == 1 ? "" : "s");
+          b->pct_of_peak, bench_peak_words(b, words, sizeof words));
 
   fprintf(f, "%s Partitioning:\n", r->eps[0].name);
   fprintf(f, "  - Providers in priority order: ");
