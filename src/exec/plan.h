@@ -52,6 +52,7 @@ struct trt_run_ctx {
   trt_tensor *dyn_t;   /* per value: run-time shape of DYNAMIC values */
   trt_step_time *times;/* per step, when profiling */
   trt_tensor *io;      /* 2 * plan->max_io tensors: a step's inputs then its outputs */
+  int home;            /* 1 + the pool thread that last ran a batch chunk with it; 0: none */
 };
 
 typedef struct trt_plan {

@@ -98,7 +98,12 @@ static int bind_inputs(const tinyrt_session *s, const tinyrt_tensor *inputs, int
 
 /* Finds or builds the plan for these shapes and takes a run context from it. *temporary is set
  * when the cache was full and the plan must be freed after the run. */
-static int acquire_plan(tinyrt_session *s, const trt_tensor *bound, trt_plan **plan_out,
+/* home: 1 + the pool thread asking (batch chunks), 0 for any. A thread is given back the
+ * context it used last when it is free: the context's arena is then still in that core's
+ * caches, where another core's would first have to pull every line it writes over from the
+ * first (two chunks side by side ran 15-25% slower per chunk than one alone with contexts
+ * handed out in turn). */
+static int acquire_plan(tinyrt_session *s, const trt_tensor *bound, int home, trt_plan **plan_out,
                         trt_run_ctx **ctx_out, bool *temporary, tinyrt_error *err) {
   trt_plan *plan = NULL;
   trt_run_ctx *ctx = NULL;
@@ -107,8 +112,15 @@ static int acquire_plan(tinyrt_session *s, const trt_tensor *bound, trt_plan **p
   for (int i = 0; i < s->n_plans && !plan; i++)
     if (trt_plan_matches(s->plans[i], bound, s->g.n_inputs)) plan = s->plans[i];
   if (plan && plan->free_ctx) {
-    ctx = plan->free_ctx;
-    plan->free_ctx = ctx->next;
+    trt_run_ctx **at = &plan->free_ctx;
+    if (home)
+      for (trt_run_ctx **p = at; *p; p = &(*p)->next)
+        if ((*p)->home == home) {
+          at = p;
+          break;
+        }
+    ctx = *at;
+    *at = ctx->next;
   }
   pthread_mutex_unlock(&s->lock);
   if (!plan) {
@@ -140,6 +152,7 @@ static int acquire_plan(tinyrt_session *s, const trt_tensor *bound, trt_plan **p
       return rc;
     }
   }
+  if (home) ctx->home = home;
   *plan_out = plan;
   *ctx_out = ctx;
   return TINYRT_OK;
@@ -257,7 +270,7 @@ static int setup_outputs(split_job *j, const trt_plan *plan, trt_run_ctx *ctx,
 }
 
 /* Runs batch rows [r0, r0 + rows) and copies their outputs into place. */
-static int run_rows(split_job *j, int64_t r0, int64_t rows, const trt_exec_env *env,
+static int run_rows(split_job *j, int64_t r0, int64_t rows, const trt_exec_env *env, int home,
                     tinyrt_error *err) {
   tinyrt_session *s = j->s;
   const trt_graph *g = &s->g;
@@ -270,7 +283,7 @@ static int run_rows(split_job *j, int64_t r0, int64_t rows, const trt_exec_env *
   trt_plan *plan;
   trt_run_ctx *ctx;
   bool temporary;
-  int rc = acquire_plan(s, part, &plan, &ctx, &temporary, err);
+  int rc = acquire_plan(s, part, home, &plan, &ctx, &temporary, err);
   if (rc) return rc;
   rc = trt_plan_execute(env, plan, ctx, part, err);
   for (int k = 0; k < j->n_outputs && rc == TINYRT_OK; k++) {
@@ -302,11 +315,10 @@ static int run_rows(split_job *j, int64_t r0, int64_t rows, const trt_exec_env *
 }
 
 static void chunk_task(void *ctx, int64_t task, int thread) {
-  (void)thread;
   split_job *j = ctx;
   tinyrt_error err = {0};
   int64_t r0 = task * j->chunk;
-  int rc = run_rows(j, r0, TRT_MIN(j->chunk, j->batch - r0), &j->env, &err);
+  int rc = run_rows(j, r0, TRT_MIN(j->chunk, j->batch - r0), &j->env, 1 + thread, &err);
   if (rc) {
     pthread_mutex_lock(&j->mu);
     if (!j->rc) {
@@ -346,7 +358,7 @@ static int run_split(tinyrt_session *s, const trt_exec_env *env, const trt_tenso
   trt_parallel_for(env->pool, rounds, chunk_task, &j);
   int rc = j.rc;
   if (rc == TINYRT_OK && rounds < chunks)
-    rc = run_rows(&j, rounds * chunk, j.batch - rounds * chunk, env, &j.err);
+    rc = run_rows(&j, rounds * chunk, j.batch - rounds * chunk, env, 0, &j.err);
   pthread_mutex_destroy(&j.mu);
   if (rc && err) *err = j.err;
   return rc;
@@ -419,7 +431,7 @@ static int run_on(tinyrt_session *s, const trt_exec_env *env, const tinyrt_tenso
   trt_plan *plan;
   trt_run_ctx *ctx;
   bool temporary;
-  if ((rc = acquire_plan(s, bound, &plan, &ctx, &temporary, err))) goto done;
+  if ((rc = acquire_plan(s, bound, 0, &plan, &ctx, &temporary, err))) goto done;
   rc = trt_plan_execute(env, plan, ctx, bound, err);
   if (rc == TINYRT_OK) {
     /* check every destination before writing any, so a failure leaves nothing half done */
