@@ -3,7 +3,11 @@
  * A job is published in `state` (generation, a "closed" bit and the number of workers that
  * joined it); workers spin on it for a bounded time (SPIN_NS) and then sleep on a condition
  * variable, so a run of small ops back to back never pays a futex wake-up while a long pause
- * does not burn a core. Tasks are handed out by an atomic counter. A worker joins a job by
+ * does not burn a core. Each thread has a contiguous share of the tasks, handed out by an atomic
+ * counter of its own, and takes from the others' shares once its own is done: successive jobs
+ * that split the same rows alike (the row-parallel GEMMs of consecutive ops) then give a thread
+ * the same rows each time, which its core's caches hold from the op before, while a thread that
+ * falls behind still takes fewer. A worker joins a job by
  * raising the count with a compare-and-swap, only while the job is open; once the caller has
  * run out of tasks it closes the job and waits for the workers that joined, not for the
  * others: on a machine with more runnable threads than cores a worker may be preempted for
@@ -38,6 +42,15 @@
 #define STATE_COUNT ((uint64_t)0xffff)
 #define STATE_GEN_SHIFT 17
 
+/* One thread's share of the current job: tasks [next, end). next runs on past end as threads
+ * find the share empty. Padded so that counters bumped by different threads are on different
+ * cache lines. */
+typedef struct share {
+  _Atomic int64_t next;
+  int64_t end;
+  char pad[64 - 2 * sizeof(int64_t)];
+} share;
+
 typedef struct worker {
   trt_threadpool *pool;
   pthread_t thread;
@@ -56,8 +69,7 @@ struct trt_threadpool {
    * with a new generation in `state` */
   trt_task_fn fn;
   void *ctx;
-  int64_t n_tasks;
-  _Atomic int64_t next_task;
+  share *shares;      /* one per thread, the caller's first */
   uint64_t generation; /* the caller's count of jobs (under job_mu) */
 
   _Atomic uint64_t state;
@@ -68,10 +80,13 @@ struct trt_threadpool {
 };
 
 static void run_tasks(trt_threadpool *p, int thread) {
-  for (;;) {
-    int64_t t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed);
-    if (t >= p->n_tasks) break;
-    p->fn(p->ctx, t, thread);
+  for (int k = 0; k < p->size; k++) { /* its own share, then the others' */
+    share *s = &p->shares[(thread + k) % p->size];
+    for (;;) {
+      int64_t t = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+      if (t >= s->end) break;
+      p->fn(p->ctx, t, thread);
+    }
   }
 }
 
@@ -144,7 +159,6 @@ int trt_threadpool_create(const trt_alloc *al, int n_threads, trt_threadpool **o
   if (!p) return trt_error(err, TINYRT_ERR_NOMEM, "thread pool: out of memory");
   p->al = al;
   p->size = n_threads;
-  atomic_init(&p->next_task, 0);
   atomic_init(&p->state, STATE_CLOSED); /* generation 0, nothing to join */
   atomic_init(&p->n_sleeping, 0);
   atomic_init(&p->shutdown, 0);
@@ -155,6 +169,11 @@ int trt_threadpool_create(const trt_alloc *al, int n_threads, trt_threadpool **o
   if (pthread_cond_init(&p->wake, NULL) == 0) cond_ok = 1;
   if (!mu_ok || !sleep_ok || !cond_ok) {
     rc = trt_error(err, TINYRT_ERR_INTERNAL, "thread pool: cannot create a mutex or condition");
+    goto fail;
+  }
+  p->shares = trt_calloc(al, (size_t)n_threads, sizeof *p->shares);
+  if (!p->shares) {
+    rc = trt_error(err, TINYRT_ERR_NOMEM, "thread pool: out of memory");
     goto fail;
   }
   if (n_threads > 1) {
@@ -180,6 +199,7 @@ int trt_threadpool_create(const trt_alloc *al, int n_threads, trt_threadpool **o
 fail:
   stop_workers(p);
   trt_free(al, p->workers);
+  trt_free(al, p->shares);
   if (cond_ok) pthread_cond_destroy(&p->wake);
   if (sleep_ok) pthread_mutex_destroy(&p->sleep_mu);
   if (mu_ok) pthread_mutex_destroy(&p->job_mu);
@@ -195,6 +215,7 @@ void trt_threadpool_destroy(trt_threadpool *p) {
   stop_workers(p);
   pthread_mutex_unlock(&p->job_mu);
   trt_free(p->al, p->workers);
+  trt_free(p->al, p->shares);
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->sleep_mu);
   pthread_mutex_destroy(&p->job_mu);
@@ -214,8 +235,10 @@ void trt_parallel_for(trt_threadpool *p, int64_t n_tasks, trt_task_fn fn, void *
   /* the previous job is closed with no worker inside: the fields are ours to write */
   p->fn = fn;
   p->ctx = ctx;
-  p->n_tasks = n_tasks;
-  atomic_store_explicit(&p->next_task, 0, memory_order_relaxed);
+  for (int t = 0; t < p->size; t++) {
+    atomic_store_explicit(&p->shares[t].next, n_tasks * t / p->size, memory_order_relaxed);
+    p->shares[t].end = n_tasks * (t + 1) / p->size;
+  }
   p->generation++;
   /* seq_cst: publishes the job (release for the fields) and pairs with n_sleeping */
   atomic_store(&p->state, p->generation << STATE_GEN_SHIFT);
