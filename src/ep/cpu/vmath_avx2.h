@@ -29,27 +29,6 @@
   _mm256_mul_ps((p), _mm256_castsi256_ps(_mm256_slli_epi32(                                 \
                          _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)))
 
-#include "ep/cpu/vmath_body.h"
-
-#undef V
-#undef VM
-#undef VM_FN
-#undef VSET1
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VDIV
-#undef VFMA
-#undef VFNMA
-#undef VMIN
-#undef VMAX
-#undef VABS
-#undef VCOPYSIGN
-#undef VLT
-#undef VGT
-#undef VISNAN
-#undef VSEL
-#undef VROUND
-#undef VLDEXP
+#include "ep/cpu/vmath_body.h" /* which undefines the macros above */
 
 #endif

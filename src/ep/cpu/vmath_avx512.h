@@ -32,27 +32,6 @@
 #define VROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VLDEXP(p, n) _mm512_scalef_ps((p), (n))
 
-#include "ep/cpu/vmath_body.h"
-
-#undef V
-#undef VM
-#undef VM_FN
-#undef VSET1
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VDIV
-#undef VFMA
-#undef VFNMA
-#undef VMIN
-#undef VMAX
-#undef VABS
-#undef VCOPYSIGN
-#undef VLT
-#undef VGT
-#undef VISNAN
-#undef VSEL
-#undef VROUND
-#undef VLDEXP
+#include "ep/cpu/vmath_body.h" /* which undefines the macros above */
 
 #endif

@@ -12,7 +12,8 @@
  *   VSEL(m,a,b)       m ? a : b per lane
  *   VROUND            to nearest integer (as float)
  *   VLDEXP(p,n)       p * 2^n for integral n in [-126, 127]
- * and then include this file.
+ * and then include this file, which undefines them again at its end (so that the next
+ * instantiation, or the file that included it, starts clean).
  *
  * Coefficients come from scripts/fit_vmath.py (near-minimax, float32-rounded); the accuracy
  * they reach is measured by tests/test_vmath.c. */
@@ -159,3 +160,25 @@ static inline V VM_FN(gelu_tanh)(V x) {
   V m2y = VMUL(VMUL(x, VSET1(-1.59576912f)), VFMA(x2, VSET1(0.044715f), VSET1(1.0f)));
   return VDIV(x, VADD(VSET1(1.0f), VM_FN(exp)(m2y)));
 }
+
+/* the instantiation's interface, used up */
+#undef V
+#undef VM
+#undef VM_FN
+#undef VSET1
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VDIV
+#undef VFMA
+#undef VFNMA
+#undef VMIN
+#undef VMAX
+#undef VABS
+#undef VCOPYSIGN
+#undef VLT
+#undef VGT
+#undef VISNAN
+#undef VSEL
+#undef VROUND
+#undef VLDEXP

@@ -45,27 +45,6 @@ static inline float trt_port_ldexp(float p, float n) {
 #define VROUND trt_port_round
 #define VLDEXP trt_port_ldexp
 
-#include "ep/cpu/vmath_body.h"
-
-#undef V
-#undef VM
-#undef VM_FN
-#undef VSET1
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VDIV
-#undef VFMA
-#undef VFNMA
-#undef VMIN
-#undef VMAX
-#undef VABS
-#undef VCOPYSIGN
-#undef VLT
-#undef VGT
-#undef VISNAN
-#undef VSEL
-#undef VROUND
-#undef VLDEXP
+#include "ep/cpu/vmath_body.h" /* which undefines the macros above */
 
 #endif
