@@ -1404,23 +1404,18 @@ static void test_deep_nesting(void) {
   static const uint8_t inner[] = {0x0a, 0x02, 0x08, 0x01};
   at -= sizeof inner;
   memcpy(buf + at, inner, sizeof inner);
+  pb hdr = {0}; /* one field's tag and length, reused */
   for (int i = 0; i < DEPTH; i++) {
     /* TypeProto{sequence_type(4){elem_type(1): <previous TypeProto>}} */
-    for (int field = 1; field <= 4; field += 3) {
-      size_t len = cap - at;
-      uint8_t hdr[11];
-      int h = 0;
-      hdr[h++] = (uint8_t)(field << 3 | 2);
-      do {
-        hdr[h] = (uint8_t)(len & 0x7f);
-        len >>= 7;
-        if (len) hdr[h] |= 0x80;
-        h++;
-      } while (len);
-      at -= (size_t)h;
-      memcpy(buf + at, hdr, (size_t)h);
+    for (unsigned field = 1; field <= 4; field += 3) {
+      hdr.n = 0;
+      pb_tag(&hdr, field, 2);
+      pb_varint(&hdr, cap - at);
+      at -= hdr.n;
+      memcpy(buf + at, hdr.p, hdr.n);
     }
   }
+  pb_free(&hdr);
   pb g = {0}, vi = {0};
   pb_str(&vi, 1, "deep");
   pb_bytes(&vi, 2, buf + at, cap - at);

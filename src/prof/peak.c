@@ -20,30 +20,9 @@ static double peak_kernel_scalar(int64_t iters) {
   return s;
 }
 
+/* --- one round of the kernel on each thread at once ------------------------------------------ */
+
 static bool has_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
-
-static double flops_per_iter(bool avx2) { return avx2 ? 12 * 8 * 2 : 16 * 2; }
-
-double trt_measure_peak_gflops(double ms) {
-  bool avx2 = has_avx2();
-  volatile double sink = 0;
-  double best = 0;
-  int64_t iters = 1 << 16;
-  uint64_t budget = (uint64_t)(ms * 1e6), spent = 0;
-  while (spent < budget) {
-    uint64_t t0 = trt_now_ns();
-    sink += avx2 ? trt_peak_kernel_avx2(iters) : peak_kernel_scalar(iters);
-    uint64_t dt = trt_now_ns() - t0;
-    spent += dt;
-    double g = flops_per_iter(avx2) * (double)iters / (double)(dt ? dt : 1);
-    if (g > best) best = g;
-    if (dt < 2000000) iters *= 2; /* aim for rounds of a few ms */
-  }
-  (void)sink;
-  return best;
-}
-
-/* --- on several threads at once --------------------------------------------------------------- */
 
 /* Rounds are started by raising `round` and end when every worker has raised `done` to it; the
  * caller runs its own share in between. Spinning, not blocking: the threads are meant to be
@@ -93,8 +72,10 @@ static void race(peak_race *r, int started, int64_t iters) {
   }
 }
 
+double trt_measure_peak_gflops(double ms) { return trt_measure_peak_gflops_threads(ms, 1); }
+
 double trt_measure_peak_gflops_threads(double ms, int threads) {
-  if (threads <= 1) return trt_measure_peak_gflops(ms);
+  if (threads < 1) threads = 1;
   peak_race r = {.avx2 = has_avx2()};
   r.began = calloc((size_t)threads, sizeof *r.began);
   r.ended = calloc((size_t)threads, sizeof *r.ended);
@@ -102,13 +83,14 @@ double trt_measure_peak_gflops_threads(double ms, int threads) {
   racer *who = calloc((size_t)threads, sizeof *who);
   int started = 1; /* the caller is thread 0 */
   double best = 0;
-  if (r.began && r.ended && tid && who) {
+  bool ok = r.began && r.ended && tid && who;
+  if (ok) {
     for (; started < threads; started++) {
       who[started] = (racer){&r, started};
       if (pthread_create(&tid[started], NULL, racer_main, &who[started]) != 0) break;
     }
   }
-  if (started == threads) {
+  if (ok && started == threads) { /* the best round; one thread starts no other */
     int64_t iters = 1 << 16;
     uint64_t budget = (uint64_t)(ms * 1e6), spent = 0;
     while (spent < budget) {
@@ -120,7 +102,8 @@ double trt_measure_peak_gflops_threads(double ms, int threads) {
       }
       uint64_t dt = last > first ? last - first : 1;
       spent += dt;
-      double g = threads * flops_per_iter(r.avx2) * (double)iters / (double)dt;
+      double flops_per_iter = r.avx2 ? 12 * 8 * 2 : 16 * 2;
+      double g = threads * flops_per_iter * (double)iters / (double)dt;
       if (g > best) best = g;
       if (dt < 2000000) iters *= 2; /* aim for rounds of a few ms */
     }

@@ -111,7 +111,6 @@ void bench_target_finish(bench_target *t, double *samples, long long n, bench_pe
   r->peak_1t_gflops = pk->one_gflops;
   r->peak_gflops = r->threads > 1 ? pk->all_gflops : pk->one_gflops;
   if (r->peak_gflops <= 0) r->peak_gflops = pk->one_gflops * r->threads; /* not measured */
-  r->core_scaling = pk->one_gflops > 0 ? r->peak_gflops / pk->one_gflops : 0;
   r->pct_of_peak = r->lat.mean > 0 && r->peak_gflops > 0
                        ? 100.0 * (r->gflop / (r->lat.mean / 1000.0)) / r->peak_gflops
                        : 0;
@@ -300,12 +299,16 @@ void bench_print_text(const bench_config *cfg, const bench_result *r) {
          bench_peak_words(r, words, sizeof words));
 }
 
+double bench_core_scaling(const bench_result *r) {
+  return r->peak_1t_gflops > 0 ? r->peak_gflops / r->peak_1t_gflops : 0;
+}
+
 const char *bench_peak_words(const bench_result *r, char *buf, size_t size) {
   if (r->threads <= 1)
     snprintf(buf, size, "%.1f GFLOP/s for 1 thread", r->peak_gflops);
   else
     snprintf(buf, size, "%.1f GFLOP/s on %d threads at once = %.2fx one thread's",
-             r->peak_gflops, r->threads, r->core_scaling);
+             r->peak_gflops, r->threads, bench_core_scaling(r));
   return buf;
 }
 
@@ -327,7 +330,7 @@ void bench_print_json(const bench_config *cfg, const bench_result *r) {
          r->is_static ? "true" : "false", r->threads, r->iterations, r->lat.mean, r->lat.p50,
          r->lat.p90, r->lat.p95, r->lat.p99, r->lat.min, r->lat.max, r->lat.stdev,
          r->inferences_per_s, r->sequences_per_s, r->session_init_ms, r->model_load_ms,
-         r->peak_rss_bytes, r->gflop, r->peak_gflops, r->peak_1t_gflops, r->core_scaling,
+         r->peak_rss_bytes, r->gflop, r->peak_gflops, r->peak_1t_gflops, bench_core_scaling(r),
          r->pct_of_peak, r->n_nodes, r->n_partitions);
 }
 

@@ -44,7 +44,6 @@ typedef struct bench_result {
   double gflop;           /* matrix-multiply GFLOP per inference */
   double peak_gflops;     /* the machine's measured peak for the threads used, all at once */
   double peak_1t_gflops;  /* ... and for one thread */
-  double core_scaling;    /* peak_gflops / peak_1t_gflops: the cores the threads really had */
   double pct_of_peak;
   int n_nodes, n_partitions;
   double *samples;        /* latencies in ms, sorted (malloc'd; bench_result_free) */
@@ -83,6 +82,8 @@ bool bench_compare_profiling(const bench_config *cfg, const cli_dims *dims, benc
 void bench_print_profiling(const bench_result *off, const bench_result *on);
 
 void bench_result_free(bench_result *r);
+/* peak_gflops / peak_1t_gflops: the cores the threads really had (0 when unmeasured) */
+double bench_core_scaling(const bench_result *r);
 /* "95.2 GFLOP/s for 1 thread" or "184.3 GFLOP/s on 2 threads at once = 1.94x one thread's" */
 const char *bench_peak_words(const bench_result *r, char *buf, size_t size);
 void bench_print_text(const bench_config *cfg, const bench_result *r);
