@@ -36,9 +36,20 @@ static float rnd(rng *r) {
 
 /* the epilogue variants exercised */
 enum { EP_NONE, EP_BIAS, EP_BIAS_GELU_ERF, EP_BIAS_GELU_TANH, EP_SCALE_BIAS_RES, EP_RES_INPLACE,
-       EP_COUNT };
-static const char *ep_names[EP_COUNT] = {"none", "bias", "bias+gelu_erf", "bias+gelu_tanh",
-                                         "scale+bias+residual", "residual in place"};
+       EP_BIAS_GELU_RES, EP_COUNT };
+static const char *ep_names[EP_COUNT] = {"none",
+                                         "bias",
+                                         "bias+gelu_erf",
+                                         "bias+gelu_tanh",
+                                         "scale+bias+residual",
+                                         "residual in place",
+                                         "bias+gelu_erf+residual"};
+
+static bool ep_has_bias(int ep) {
+  return ep == EP_BIAS || ep == EP_BIAS_GELU_ERF || ep == EP_BIAS_GELU_TANH ||
+         ep == EP_SCALE_BIAS_RES || ep == EP_BIAS_GELU_RES;
+}
+static bool ep_has_gelu_erf(int ep) { return ep == EP_BIAS_GELU_ERF || ep == EP_BIAS_GELU_RES; }
 
 typedef struct problem {
   int64_t m, n, k;
@@ -72,9 +83,8 @@ static void make_problem(problem *p, int64_t m, int64_t n, int64_t k, int ep, rn
   for (int64_t j = 0; j < n; j++) p->bias[j] = rnd(r);
   for (int64_t i = 0; i < m * n; i++) p->res[i] = rnd(r);
   double scale = ep_scale(ep) != 0.0f ? ep_scale(ep) : 1.0;
-  bool bias = ep == EP_BIAS || ep == EP_BIAS_GELU_ERF || ep == EP_BIAS_GELU_TANH ||
-              ep == EP_SCALE_BIAS_RES;
-  bool res = ep == EP_SCALE_BIAS_RES || ep == EP_RES_INPLACE;
+  bool bias = ep_has_bias(ep);
+  bool res = ep == EP_SCALE_BIAS_RES || ep == EP_RES_INPLACE || ep == EP_BIAS_GELU_RES;
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++) {
       double s = 0, abs_s = 0;
@@ -86,8 +96,8 @@ static void make_problem(problem *p, int64_t m, int64_t n, int64_t k, int ep, rn
       double x = scale * s, err = scale * (double)(k + 2) * U * abs_s;
       if (bias) x += p->bias[j];
       err += 2 * U * (fabs(x) + 1e-30);
-      if (ep == EP_BIAS_GELU_ERF || ep == EP_BIAS_GELU_TANH) {
-        double g = ep == EP_BIAS_GELU_ERF ? gelu_erf_d(x) : gelu_tanh_d(x);
+      if (ep_has_gelu_erf(ep) || ep == EP_BIAS_GELU_TANH) {
+        double g = ep_has_gelu_erf(ep) ? gelu_erf_d(x) : gelu_tanh_d(x);
         err = 1.13 * err + 4 * 2 * U * fabs(g) + 2e-8 * fabs(x);
         x = g;
       }
@@ -124,12 +134,10 @@ static int run_mode(trt_isa isa, trt_threadpool *pool, const problem *p, int mod
   for (int64_t i = 0; i < m * ldc; i++) c[i] = SENTINEL;
   trt_sgemm_epilogue ep = {0};
   ep.scale = ep_scale(p->ep);
-  if (p->ep == EP_BIAS || p->ep == EP_BIAS_GELU_ERF || p->ep == EP_BIAS_GELU_TANH ||
-      p->ep == EP_SCALE_BIAS_RES)
-    ep.bias = p->bias;
-  if (p->ep == EP_BIAS_GELU_ERF) ep.act = TRT_SGEMM_ACT_GELU_ERF;
+  if (ep_has_bias(p->ep)) ep.bias = p->bias;
+  if (ep_has_gelu_erf(p->ep)) ep.act = TRT_SGEMM_ACT_GELU_ERF;
   if (p->ep == EP_BIAS_GELU_TANH) ep.act = TRT_SGEMM_ACT_GELU_TANH;
-  if (p->ep == EP_SCALE_BIAS_RES) {
+  if (p->ep == EP_SCALE_BIAS_RES || p->ep == EP_BIAS_GELU_RES) {
     ep.residual = p->res;
     ep.ld_residual = n;
   }
