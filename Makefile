@@ -30,7 +30,7 @@ test: build-test build-tsan
 	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L threads
 	cd build-test && ctest --output-on-failure -j$(JOBS)
 
-# tinyrt against ONNX Runtime (onnxruntime-node, installed into build/ort on first use); ~5 min.
+# tinyrt against ONNX Runtime (onnxruntime-node, installed into build/ort on first use); ~2 min.
 bench: build
 	bench/vs_onnxruntime
 
