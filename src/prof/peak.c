@@ -91,6 +91,7 @@ double trt_measure_peak_gflops_threads(double ms, int threads) {
     }
   }
   if (ok && started == threads) { /* the best round; one thread starts no other */
+    const double flops_per_iter = r.avx2 ? 12 * 8 * 2 : 16 * 2;
     int64_t iters = 1 << 16;
     uint64_t budget = (uint64_t)(ms * 1e6), spent = 0;
     while (spent < budget) {
@@ -102,7 +103,6 @@ double trt_measure_peak_gflops_threads(double ms, int threads) {
       }
       uint64_t dt = last > first ? last - first : 1;
       spent += dt;
-      double flops_per_iter = r.avx2 ? 12 * 8 * 2 : 16 * 2;
       double g = threads * flops_per_iter * (double)iters / (double)dt;
       if (g > best) best = g;
       if (dt < 2000000) iters *= 2; /* aim for rounds of a few ms */

@@ -111,9 +111,11 @@ void bench_target_finish(bench_target *t, double *samples, long long n, bench_pe
   r->peak_1t_gflops = pk->one_gflops;
   r->peak_gflops = r->threads > 1 ? pk->all_gflops : pk->one_gflops;
   if (r->peak_gflops <= 0) r->peak_gflops = pk->one_gflops * r->threads; /* not measured */
-  r->pct_of_peak = r->lat.mean > 0 && r->peak_gflops > 0
-                       ? 100.0 * (r->gflop / (r->lat.mean / 1000.0)) / r->peak_gflops
-                       : 0;
+  r->pct_of_peak = r->peak_gflops > 0 ? 100.0 * bench_achieved_gflops(r) / r->peak_gflops : 0;
+}
+
+double bench_achieved_gflops(const bench_result *r) {
+  return r->lat.mean > 0 ? r->gflop / (r->lat.mean / 1000.0) : 0;
 }
 
 void bench_target_close(bench_target *t) {
@@ -295,7 +297,7 @@ void bench_print_text(const bench_config *cfg, const bench_result *r) {
   printf("  - Matrix-multiply FLOPs per inference: %.1f MFLOP\n", r->gflop * 1e3);
   char words[128];
   printf("  - Achieved: %.1f GFLOP/s = %.1f%% of this machine's measured peak (%s)\n\n",
-         r->lat.mean > 0 ? r->gflop / (r->lat.mean / 1000.0) : 0, r->pct_of_peak,
+         bench_achieved_gflops(r), r->pct_of_peak,
          bench_peak_words(r, words, sizeof words));
 }
 

@@ -82,7 +82,11 @@ bool bench_compare_profiling(const bench_config *cfg, const cli_dims *dims, benc
 void bench_print_profiling(const bench_result *off, const bench_result *on);
 
 void bench_result_free(bench_result *r);
-/* peak_gflops / peak_1t_gflops: the cores the threads really had (0 when unmeasured) */
+/* Matrix-multiply GFLOP/s achieved at the mean latency (0 without samples). */
+double bench_achieved_gflops(const bench_result *r);
+/* peak_gflops / peak_1t_gflops: the cores the threads really had. 0 when the one-thread peak is
+ * unmeasured; the thread count when the several-thread measurement could not start its threads
+ * (peak_gflops then assumes a core per thread). */
 double bench_core_scaling(const bench_result *r);
 /* "95.2 GFLOP/s for 1 thread" or "184.3 GFLOP/s on 2 threads at once = 1.94x one thread's" */
 const char *bench_peak_words(const bench_result *r, char *buf, size_t size);

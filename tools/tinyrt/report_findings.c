@@ -308,7 +308,7 @@ static void perf(report *r) {
       "start-up %.2f ms, %.3f ms per run outside kernels, %.2f ms between runs",
       node_pct, a->node_time_ms, a->total_duration_ms, 100.0 - node_pct,
       a->model_load_ms + a->session_init_ms, per_run, a->other_overhead_ms);
-  double gflops = b->lat.mean > 0 ? b->gflop / (b->lat.mean / 1000.0) : 0;
+  double gflops = bench_achieved_gflops(b);
   char peak_words[128];
   OBS(REPORT_G_PERF, TRT_AN_INFO,
       "Matrix multiplies: %.1f MFLOP per inference at %.2f GFLOP/s = %.1f%% of this machine's "

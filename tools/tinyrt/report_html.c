@@ -94,7 +94,7 @@ static void bench_html(FILE *f, const report *r, tbl *t) {
   cell(t, "Model loading"), cell(t, "%.2f ms", b->model_load_ms);
   cell(t, "Peak RSS"), cell(t, "%.1f MB", (double)b->peak_rss_bytes / 1e6);
   cell(t, "FLOPs"), cell(t, "%.1f MFLOP/inference = %.2f GFLOP/s, %.1f%% of peak (%.1f GFLOP/s)",
-                         b->gflop * 1e3, b->lat.mean > 0 ? b->gflop / (b->lat.mean / 1000.0) : 0,
+                         b->gflop * 1e3, bench_achieved_gflops(b),
                          b->pct_of_peak, b->peak_gflops);
   emit(f, t, hdr, 2);
   const html_marker mk[] = {{"p50", b->lat.p50}, {"p90", b->lat.p90}, {"p95", b->lat.p95},

@@ -63,7 +63,7 @@ static void bench_section(FILE *f, const report *r) {
   char words[128];
   fprintf(f, "  - FLOPs: %.1f MFLOP per inference (matrix multiplies) = %.2f GFLOP/s, %.1f%% of "
              "this machine's measured peak (%s)\n\n",
-          b->gflop * 1e3, b->lat.mean > 0 ? b->gflop / (b->lat.mean / 1000.0) : 0,
+          b->gflop * 1e3, bench_achieved_gflops(b),
           b->pct_of_peak, bench_peak_words(b, words, sizeof words));
 
   fprintf(f, "%s Partitioning:\n", r->eps[0].name);
